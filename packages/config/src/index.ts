@@ -1,0 +1,19 @@
+export {
+  apiKeysSchema,
+  commonEnvironmentShape,
+  DEFAULT_DATABASE_URL,
+  DEFAULT_REDIS_URL,
+  DEFAULT_WECHAT_API_BASE_URL,
+  logLevelSchema,
+  portSchema,
+} from './common.js';
+export { ConfigError } from './config-error.js';
+export { parseEnvironment } from './parse-environment.js';
+export {
+  type TokenMode,
+  tokenModeSchema,
+  WECHAT_APPS_EXAMPLE,
+  type WechatAppConfig,
+  wechatAppSchema,
+  wechatAppsSchema,
+} from './wechat-apps.js';

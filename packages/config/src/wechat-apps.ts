@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+export const tokenModeSchema = z.enum(['stable', 'classic']);
+export type TokenMode = z.infer<typeof tokenModeSchema>;
+
+export const wechatAppSchema = z.object({
+  appId: z.string().min(1).max(64),
+  secret: z.string().min(1).max(256),
+  tokenMode: tokenModeSchema.default('stable'),
+  sendRatePerSecond: z.number().int().positive().max(100_000).default(20),
+});
+export type WechatAppConfig = z.infer<typeof wechatAppSchema>;
+
+/** `WECHAT_APPS`: a JSON array; the first entry is the default app. */
+export const wechatAppsSchema = z
+  .string()
+  .transform((raw, ctx) => {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .array(wechatAppSchema)
+      .min(1, 'needs at least one app')
+      .refine((apps) => new Set(apps.map((a) => a.appId)).size === apps.length, 'lists an appId twice'),
+  );
+
+export const WECHAT_APPS_EXAMPLE = '[{"appId":"wx0123456789abcdef","secret":"…","tokenMode":"stable"}]';
