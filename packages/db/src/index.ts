@@ -1,0 +1,32 @@
+export {
+  type CreateDatabaseOptions,
+  createDatabase,
+  type Database,
+  pingDatabase,
+} from './create-database.js';
+export {
+  type CreditBatch,
+  type CreditToStore,
+  type StoredCreditBatch,
+  storeCreditBatch,
+} from './credits/store-credit-batch.js';
+export type {
+  AccessTokenFetch,
+  AppUser,
+  Broadcast,
+  Message,
+  MessageAttempt,
+  SendCredit,
+} from './generated/prisma/client.js';
+export {
+  AttemptOutcome,
+  BroadcastStatus,
+  CreditKind,
+  CreditState,
+  MessageKind,
+  MessageStatus,
+  Prisma,
+  PrismaClient,
+  TokenMode,
+} from './generated/prisma/client.js';
+export { recordUser, type UserSighting } from './users/record-user.js';

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { defineQueueCatalog } from '../job-catalog.js';
+
+/** Most credits one accepted request may carry (the HTTP API allows 100 formIds). */
+export const MAX_CREDITS_PER_BATCH = 100;
+
+export const creditToStoreSchema = z.object({
+  kind: z.enum(['form_id', 'prepay_id', 'subscribe']),
+  formId: z.string().min(1).max(256).optional(),
+  templateId: z.string().min(1).max(128).optional(),
+  usesLeft: z.number().int().min(1).max(3),
+  capturedAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime().nullable(),
+});
+
+export const persistCreditBatchSchema = z.object({
+  batchId: z.uuid(),
+  appId: z.string().min(1).max(64),
+  openid: z.string().min(1).max(128),
+  unionid: z.string().min(1).max(128).optional(),
+  seenAt: z.iso.datetime(),
+  credits: z.array(creditToStoreSchema).max(MAX_CREDITS_PER_BATCH),
+});
+export type PersistCreditBatchPayload = z.infer<typeof persistCreditBatchSchema>;
+
+export const recordUserSchema = z.object({
+  appId: z.string().min(1).max(64),
+  openid: z.string().min(1).max(128),
+  unionid: z.string().min(1).max(128).optional(),
+  seenAt: z.iso.datetime(),
+});
+export type RecordUserPayload = z.infer<typeof recordUserSchema>;
+
+const durable = {
+  // Postgres may be down for a while; Redis holds the batch until it is back (~9 hours).
+  attempts: 30,
+  backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 },
+  removeOnComplete: { age: 3_600, count: 10_000 },
+  removeOnFail: false,
+} as const;
+
+/** What the ingest API accepted and a worker writes to Postgres. */
+export const creditIngestCatalog = defineQueueCatalog('credit-ingest', {
+  'persist-credit-batch': { schema: persistCreditBatchSchema, options: durable },
+  'record-user': { schema: recordUserSchema, options: { ...durable, removeOnComplete: true } },
+});

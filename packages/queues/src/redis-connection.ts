@@ -1,0 +1,52 @@
+import { Redis } from 'ioredis';
+
+export type { Redis } from 'ioredis';
+
+export type RedisRole = 'producer' | 'worker';
+
+/**
+ * A Redis connection for one role. Producers sit in request paths and must fail fast when Redis
+ * is down (no offline queue, one retry), so the caller can answer 503 instead of hanging.
+ * Workers block on Redis and must retry forever (BullMQ requires `maxRetriesPerRequest: null`).
+ * Whoever creates a connection quits it: BullMQ does not close connections it was given.
+ */
+export function createRedisConnection(url: string, role: RedisRole): Redis {
+  if (role === 'producer') {
+    return new Redis(url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2_000,
+      commandTimeout: 2_000,
+    });
+  }
+  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+}
+
+/** Resolves once the connection is ready, or rejects after `timeoutMs`. */
+export async function waitUntilReady(redis: Redis, timeoutMs = 5_000): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`Redis was not ready within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onReady = () => {
+      cleanup();
+      resolve();
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+    };
+    redis.on('ready', onReady);
+  });
+}
+
+/** True when Redis answers PING. */
+export async function pingRedis(redis: Redis): Promise<boolean> {
+  try {
+    return (await redis.ping()) === 'PONG';
+  } catch {
+    return false;
+  }
+}
