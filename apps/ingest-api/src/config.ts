@@ -1,0 +1,63 @@
+import {
+  apiKeysSchema,
+  commonEnvironmentShape,
+  parseEnvironment,
+  portSchema,
+  WECHAT_APPS_EXAMPLE,
+  wechatAppsSchema,
+} from '@minapush/config';
+import { z } from 'zod';
+
+const environmentSchema = z.object({
+  ...commonEnvironmentShape,
+  PORT: portSchema.default(3000),
+  WECHAT_APPS: wechatAppsSchema,
+  API_KEYS: apiKeysSchema,
+  SESSION_SECRET: z.string().min(1),
+  SESSION_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(90 * 86_400)
+    .default(7 * 86_400),
+  ADMIN_USERNAME: z.string().optional(),
+  ADMIN_PASSWORD: z.string().optional(),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - and _ only')
+    .default('minapush'),
+  WECHAT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  INGEST_WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(4),
+});
+
+export type IngestConfig = ReturnType<typeof loadConfig>;
+
+const hints = {
+  WECHAT_APPS: `a JSON array such as ${WECHAT_APPS_EXAMPLE}; \`npm start\` without it runs the local sandbox`,
+  SESSION_SECRET: 'a long random string that signs session tokens, e.g. `openssl rand -hex 32`',
+};
+
+/** The ingest API's configuration: the only place that reads the environment. */
+export function loadConfig(env: Record<string, string | undefined> = process.env) {
+  const parsed = parseEnvironment(environmentSchema, env, hints);
+  const admin =
+    parsed.ADMIN_USERNAME && parsed.ADMIN_PASSWORD
+      ? { username: parsed.ADMIN_USERNAME, password: parsed.ADMIN_PASSWORD }
+      : undefined;
+  return {
+    databaseUrl: parsed.DATABASE_URL,
+    redisUrl: parsed.REDIS_URL,
+    wechatApiBaseUrl: parsed.WECHAT_API_BASE_URL,
+    wechatTimeoutMs: parsed.WECHAT_TIMEOUT_MS,
+    logLevel: parsed.LOG_LEVEL,
+    port: parsed.PORT,
+    apps: parsed.WECHAT_APPS,
+    apiKeys: parsed.API_KEYS,
+    session: { secret: parsed.SESSION_SECRET, ttlSeconds: parsed.SESSION_TTL_SECONDS },
+    admin,
+    queuePrefix: parsed.QUEUE_PREFIX,
+    ingestWorkerConcurrency: parsed.INGEST_WORKER_CONCURRENCY,
+    /** short session secrets are accepted but weak; main.ts warns about them */
+    weakSessionSecret: parsed.SESSION_SECRET.length < 32,
+  };
+}

@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import type { WechatAppConfig } from '@minapush/config';
+import type { Queue } from 'bullmq';
+import { type RequestHandler, Router } from 'express';
+import { z } from 'zod';
+import { ApiError } from '../http/api-error.js';
+import { parseRequest } from '../http/validation.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { enqueueAccepted } from './enqueue-accepted.js';
+import { resolveRecipient } from './resolve-recipient.js';
+
+export const MAX_TEMPLATES_PER_REQUEST = 20;
+const SUBSCRIBE_ANSWERS = ['accept', 'reject', 'ban', 'filter'] as const;
+
+/** What wx.requestSubscribeMessage resolves with, plus who it is for when an API key posts it. */
+export const subscriptionsBodySchema = z.object({
+  results: z.record(z.string().min(1).max(128), z.unknown()),
+  openid: z.string().min(1).max(128).optional(),
+  appId: z.string().min(1).max(64).optional(),
+});
+
+export interface SubscriptionsRouteDeps {
+  apps: readonly WechatAppConfig[];
+  authenticate: RequestHandler;
+  creditQueue: Queue;
+  metrics: Metrics;
+  now: () => Date;
+}
+
+/** POST /v1/subscriptions: each `accept` is one credit to send that template to that user. */
+export function createSubscriptionsRouter(deps: SubscriptionsRouteDeps): Router {
+  const router = Router();
+  router.post('/v1/subscriptions', deps.authenticate, async (req, res) => {
+    const body = parseRequest(subscriptionsBodySchema, req.body);
+    // wx.requestSubscribeMessage's result also carries `errMsg`; it is not a template.
+    const answers = Object.entries(body.results).filter(([key]) => key !== 'errMsg');
+    if (answers.length === 0) {
+      throw new ApiError(
+        422,
+        'no_results',
+        'results names no template; send what wx.requestSubscribeMessage resolved with.',
+      );
+    }
+    if (answers.length > MAX_TEMPLATES_PER_REQUEST) {
+      throw new ApiError(
+        413,
+        'too_many_templates',
+        `At most ${MAX_TEMPLATES_PER_REQUEST} templates per request.`,
+      );
+    }
+    const invalid = answers.filter(([, answer]) => !SUBSCRIBE_ANSWERS.includes(answer as never));
+    if (invalid.length > 0) {
+      throw new ApiError(
+        422,
+        'invalid_subscribe_result',
+        `Each template's result must be one of ${SUBSCRIBE_ANSWERS.join(', ')}; invalid for ${invalid.map(([t]) => t).join(', ')}.`,
+        { templates: invalid.map(([templateId]) => templateId) },
+      );
+    }
+    const { app, openid } = resolveRecipient(req.caller!, body, deps.apps);
+    const accepted = answers.filter(([, answer]) => answer === 'accept').map(([templateId]) => templateId);
+    if (accepted.length > 0) {
+      const now = deps.now().toISOString();
+      await enqueueAccepted(deps.creditQueue, {
+        batchId: randomUUID(),
+        appId: app.appId,
+        openid,
+        seenAt: now,
+        credits: accepted.map((templateId) => ({
+          kind: 'subscribe' as const,
+          templateId,
+          usesLeft: 1,
+          capturedAt: now,
+          expiresAt: null,
+        })),
+      });
+      deps.metrics.creditsAccepted.inc({ app: app.appId, kind: 'subscribe' }, accepted.length);
+    }
+    res.status(202).json({ credited: accepted.length });
+  });
+  return router;
+}

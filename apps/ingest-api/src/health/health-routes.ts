@@ -1,0 +1,47 @@
+import { type Database, pingDatabase } from '@minapush/db';
+import { pingRedis, type Redis } from '@minapush/queues';
+import { Router } from 'express';
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+async function withinTimeout(check: Promise<boolean>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), CHECK_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([check, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** /healthz: the process runs. /readyz: Postgres and Redis answer. */
+export function createHealthRouter(deps: { db: Database; redis: Redis }): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const [postgres, redis] = await Promise.all([
+      withinTimeout(pingDatabase(deps.db)),
+      withinTimeout(pingRedis(deps.redis)),
+    ]);
+    const checks = { postgres: postgres ? 'up' : 'down', redis: redis ? 'up' : 'down' };
+    if (postgres && redis) {
+      res.json({ status: 'ready', checks });
+      return;
+    }
+    const down = Object.entries(checks)
+      .filter(([, state]) => state === 'down')
+      .map(([name]) => name);
+    res.status(503).json({
+      error: {
+        code: 'not_ready',
+        message: `${down.join(' and ')} ${down.length > 1 ? 'are' : 'is'} down`,
+        details: checks,
+      },
+    });
+  });
+  return router;
+}

@@ -1,0 +1,103 @@
+import { ConfigError } from '@minapush/config';
+import { createDatabase } from '@minapush/db';
+import { createLogger } from '@minapush/logger';
+import { createRedisConnection, creditIngestCatalog } from '@minapush/queues';
+import { createWechatClient } from '@minapush/wechat';
+import { Queue } from 'bullmq';
+import { loadConfig } from './config.js';
+import { createCreditIngestWorker } from './credits/credit-ingest-worker.js';
+import { createMetrics } from './metrics/metrics.js';
+import { createServer } from './server.js';
+import { createSessionTokens } from './sessions/session-tokens.js';
+
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+function readConfig() {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`ingest-api: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+const config = readConfig();
+const logger = createLogger({ name: 'ingest-api', level: config.logLevel });
+if (config.weakSessionSecret) {
+  logger.warn(
+    'SESSION_SECRET is shorter than 32 characters: session tokens are easier to forge; use a longer one',
+  );
+}
+
+const db = createDatabase({ url: config.databaseUrl });
+const producer = createRedisConnection(config.redisUrl, 'producer');
+const workerConnection = createRedisConnection(config.redisUrl, 'worker');
+for (const connection of [producer, workerConnection]) {
+  connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+}
+const creditQueue = new Queue(creditIngestCatalog.queue, {
+  connection: producer,
+  prefix: config.queuePrefix,
+});
+const wechat = createWechatClient({ baseUrl: config.wechatApiBaseUrl, timeoutMs: config.wechatTimeoutMs });
+const worker =
+  config.ingestWorkerConcurrency > 0
+    ? createCreditIngestWorker({
+        connection: workerConnection,
+        prefix: config.queuePrefix,
+        db,
+        logger: logger.child({ component: 'credit-ingest-worker' }),
+        concurrency: config.ingestWorkerConcurrency,
+      })
+    : undefined;
+worker?.on('failed', (job, error) =>
+  logger.warn(
+    { jobId: job?.id, attempts: job?.attemptsMade, err: error },
+    'credit ingest job failed; it will be retried',
+  ),
+);
+worker?.on('error', (error) => logger.warn({ err: error }, 'credit ingest worker error'));
+
+const app = createServer({
+  apps: config.apps,
+  apiKeys: config.apiKeys,
+  sessions: createSessionTokens(config.session),
+  admin: config.admin,
+  wechat,
+  db,
+  redis: producer,
+  creditQueue,
+  boardQueues: [creditQueue],
+  queuePrefix: config.queuePrefix,
+  metrics: createMetrics({ defaultMetrics: true }),
+  logger,
+});
+
+const server = app.listen(config.port, () => {
+  logger.info(
+    { port: config.port, apps: config.apps.map((a) => a.appId), wechat: config.wechatApiBaseUrl },
+    `ingest-api listening on http://127.0.0.1:${config.port}`,
+  );
+});
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  const deadline = setTimeout(() => {
+    logger.error('shutdown took too long; exiting');
+    process.exit(1);
+  }, SHUTDOWN_TIMEOUT_MS);
+  deadline.unref();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await worker?.close();
+  await creditQueue.close();
+  await Promise.allSettled([producer.quit(), workerConnection.quit(), db.$disconnect(), wechat.close()]);
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

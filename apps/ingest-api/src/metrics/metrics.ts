@@ -1,0 +1,44 @@
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+/** The ingest API's Prometheus metrics. Labels carry appIds and reasons, never users or secrets. */
+export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'minapush_http_requests_total',
+      help: 'HTTP requests answered, by route and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers,
+    }),
+    httpDuration: new Histogram({
+      name: 'minapush_http_request_duration_seconds',
+      help: 'Time to answer HTTP requests',
+      labelNames: ['method', 'route'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    creditsAccepted: new Counter({
+      name: 'minapush_credits_accepted_total',
+      help: 'Send credits accepted for storage',
+      labelNames: ['app', 'kind'] as const,
+      registers,
+    }),
+    creditsRejected: new Counter({
+      name: 'minapush_credits_rejected_total',
+      help: 'formIds refused at ingest, by reason',
+      labelNames: ['app', 'reason'] as const,
+      registers,
+    }),
+    logins: new Counter({
+      name: 'minapush_logins_total',
+      help: 'POST /v1/sessions outcomes',
+      labelNames: ['app', 'outcome'] as const,
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,113 @@
+import type { WechatAppConfig } from '@minapush/config';
+import type { Database } from '@minapush/db';
+import type { Logger } from '@minapush/logger';
+import type { Redis } from '@minapush/queues';
+import type { WechatClient } from '@minapush/wechat';
+import type { Queue } from 'bullmq';
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import { createAdminRouter } from './admin/admin-routes.js';
+import { createFormIdsRouter } from './credits/form-ids-route.js';
+import { createSeenFormIds } from './credits/seen-form-ids.js';
+import { createSubscriptionsRouter } from './credits/subscriptions-route.js';
+import { createHealthRouter } from './health/health-routes.js';
+import { authenticate, createApiKeyCheck } from './http/authenticate.js';
+import { createErrorHandler, notFoundHandler } from './http/error-handler.js';
+import type { Metrics } from './metrics/metrics.js';
+import { createDocsRouter } from './openapi/docs-routes.js';
+import type { SessionTokens } from './sessions/session-tokens.js';
+import { createSessionsRouter } from './sessions/sessions-route.js';
+
+/** Request bodies above this are refused with 413 (100 formIds of 256 characters fit easily). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export interface ServerDeps {
+  /** the configured apps; the first is the default */
+  apps: readonly WechatAppConfig[];
+  apiKeys: readonly string[];
+  sessions: SessionTokens;
+  admin: { username: string; password: string } | undefined;
+  wechat: WechatClient;
+  db: Database;
+  /** a producer connection: fails fast when Redis is down */
+  redis: Redis;
+  creditQueue: Queue;
+  /** the queues shown in Bull Board */
+  boardQueues: readonly Queue[];
+  /** BullMQ prefix; also namespaces the ingest API's own Redis keys */
+  queuePrefix: string;
+  metrics: Metrics;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export function createServer(deps: ServerDeps): Express {
+  const now = deps.now ?? (() => new Date());
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      quietReqLogger: true,
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+    }),
+  );
+  app.use((req, res, next) => {
+    const stop = deps.metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      const route =
+        (req.route?.path as string | undefined) ?? (res.statusCode === 404 ? 'unmatched' : req.path);
+      const labels = { method: req.method, route: `${req.baseUrl}${route}` };
+      stop(labels);
+      deps.metrics.httpRequests.inc({ ...labels, status: String(res.statusCode) });
+    });
+    next();
+  });
+  app.use(express.json({ limit: MAX_BODY_BYTES, strict: true }));
+  app.use(express.urlencoded({ extended: false, limit: MAX_BODY_BYTES, parameterLimit: 300 }));
+
+  const isApiKey = createApiKeyCheck(deps.apiKeys);
+  const sessionOrApiKey = authenticate({ isApiKey, sessions: deps.sessions, allow: ['session', 'api_key'] });
+
+  app.use(createHealthRouter({ db: deps.db, redis: deps.redis }));
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+  app.use(createDocsRouter());
+  app.use(
+    createSessionsRouter({
+      apps: deps.apps,
+      wechat: deps.wechat,
+      sessions: deps.sessions,
+      creditQueue: deps.creditQueue,
+      metrics: deps.metrics,
+      logger: deps.logger,
+      now,
+    }),
+  );
+  app.use(
+    createFormIdsRouter({
+      apps: deps.apps,
+      authenticate: sessionOrApiKey,
+      creditQueue: deps.creditQueue,
+      seenFormIds: createSeenFormIds(deps.redis, deps.queuePrefix),
+      metrics: deps.metrics,
+      now,
+    }),
+  );
+  app.use(
+    createSubscriptionsRouter({
+      apps: deps.apps,
+      authenticate: sessionOrApiKey,
+      creditQueue: deps.creditQueue,
+      metrics: deps.metrics,
+      now,
+    }),
+  );
+  app.use(createAdminRouter({ admin: deps.admin, queues: deps.boardQueues }));
+  app.use(notFoundHandler);
+  app.use(createErrorHandler(deps.logger));
+  return app;
+}

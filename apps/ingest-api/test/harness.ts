@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { createDatabase } from '@minapush/db';
+import { createLogger } from '@minapush/logger';
+import { createRedisConnection, creditIngestCatalog, type Redis, waitUntilReady } from '@minapush/queues';
+import { createWechatClient } from '@minapush/wechat';
+import { createSandbox } from '@minapush/wechat-sandbox';
+import { Queue, type Worker } from 'bullmq';
+import { createCreditIngestWorker, createMetrics, createServer, createSessionTokens } from '../src/index.js';
+
+export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/minapush_test';
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Collects every log line written through it, for tests that look for leaked secrets. */
+export function logCapture() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { lines, destination, text: () => lines.join('') };
+}
+
+async function listen(app: { listen: (port: number, host: string) => import('node:http').Server }) {
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return { server, url: `http://127.0.0.1:${port}` };
+}
+
+export interface HarnessOptions {
+  /** answer requests with this Redis (e.g. one that is down) instead of the real one */
+  redisUrl?: string;
+  admin?: { username: string; password: string };
+  /** start the worker that stores accepted batches (default true) */
+  worker?: boolean;
+}
+
+/**
+ * A whole ingest API on real Postgres and Redis, talking to a real sandbox over HTTP, with its
+ * own sandbox app, queue prefix and API key, so tests never see each other's data.
+ */
+export async function startHarness(options: HarnessOptions = {}) {
+  const logs = logCapture();
+  const logger = createLogger({ name: 'ingest-api-test', level: 'trace', destination: logs.destination });
+
+  const sandbox = createSandbox({ logger: logger.child({ component: 'sandbox' }) });
+  const sandboxHttp = await listen(sandbox.app);
+  const created = await fetch(`${sandboxHttp.url}/__sandbox/apps`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({}),
+  });
+  const { appId, secret } = (await created.json()) as { appId: string; secret: string };
+
+  const prefix = `test-${randomUUID()}`;
+  const apiKey = `key-${randomUUID()}`;
+  const db = createDatabase({ url: DATABASE_URL, maxConnections: 4 });
+  const redis: Redis = createRedisConnection(options.redisUrl ?? REDIS_URL, 'producer');
+  redis.on('error', () => undefined);
+  if (!options.redisUrl) await waitUntilReady(redis);
+  const creditQueue = new Queue(creditIngestCatalog.queue, { connection: redis, prefix });
+  creditQueue.on('error', () => undefined);
+  const workerConnection = createRedisConnection(REDIS_URL, 'worker');
+  const worker: Worker | undefined =
+    options.worker === false
+      ? undefined
+      : createCreditIngestWorker({ connection: workerConnection, prefix, db, logger, concurrency: 2 });
+  const wechat = createWechatClient({ baseUrl: sandboxHttp.url, timeoutMs: 2_000 });
+  const apps = [{ appId, secret, tokenMode: 'stable' as const, sendRatePerSecond: 20 }];
+  const metrics = createMetrics();
+
+  const app = createServer({
+    apps,
+    apiKeys: [apiKey],
+    sessions: createSessionTokens({ secret: `session-secret-${randomUUID()}`, ttlSeconds: 3600 }),
+    admin: options.admin,
+    wechat,
+    db,
+    redis,
+    creditQueue,
+    boardQueues: [creditQueue],
+    queuePrefix: prefix,
+    metrics,
+    logger,
+  });
+  const api = await listen(app);
+
+  async function sandboxCall<T>(path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${sandboxHttp.url}/__sandbox/apps/${appId}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok)
+      throw new Error(`sandbox ${path} answered ${response.status}: ${await response.text()}`);
+    return (await response.json()) as T;
+  }
+
+  return {
+    url: api.url,
+    sandboxUrl: sandboxHttp.url,
+    appId,
+    secret,
+    apiKey,
+    prefix,
+    db,
+    creditQueue,
+    worker,
+    wechat,
+    logs,
+    sandboxCall,
+    /** a one-time wx.login() code for the user */
+    async mintCode(openid?: string) {
+      return sandboxCall<{ code: string; openid: string }>('/codes', openid ? { openid } : {});
+    },
+    async mintFormIds(openid: string, count: number, kind: 'form_id' | 'prepay_id' = 'form_id') {
+      const { formIds } = await sandboxCall<{ formIds: Array<{ formId: string }> }>('/form-ids', {
+        openid,
+        kind,
+        count,
+      });
+      return formIds.map((f) => f.formId);
+    },
+    async login(openid?: string) {
+      const { code } = await this.mintCode(openid);
+      const response = await post(api.url, '/v1/sessions', { code });
+      if (response.status !== 200) throw new Error(`login answered ${response.status}`);
+      return (await response.json()) as { token: string; openid: string; expiresAt: string };
+    },
+    post: (path: string, body: unknown, token?: string) => post(api.url, path, body, token),
+    async close() {
+      await new Promise<void>((resolve) => api.server.close(() => resolve()));
+      await new Promise<void>((resolve) => sandboxHttp.server.close(() => resolve()));
+      await worker?.close();
+      await creditQueue.obliterate({ force: true }).catch(() => undefined);
+      await creditQueue.close();
+      redis.disconnect();
+      workerConnection.disconnect();
+      await wechat.close();
+      await db.$disconnect();
+    },
+  };
+}
+
+export type Harness = Awaited<ReturnType<typeof startHarness>>;
+
+export function post(baseUrl: string, path: string, body: unknown, token?: string) {
+  return fetch(`${baseUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+/** Polls until `check` returns a value that is not undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
