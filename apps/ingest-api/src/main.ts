@@ -2,6 +2,7 @@ import { ConfigError } from '@minapush/config';
 import { createDatabase } from '@minapush/db';
 import { createLogger } from '@minapush/logger';
 import { createRedisConnection, creditIngestCatalog } from '@minapush/queues';
+import { createTokenService, logTokenEvent } from '@minapush/tokens';
 import { createWechatClient } from '@minapush/wechat';
 import { Queue } from 'bullmq';
 import { loadConfig } from './config.js';
@@ -43,6 +44,15 @@ const creditQueue = new Queue(creditIngestCatalog.queue, {
   prefix: config.queuePrefix,
 });
 const wechat = createWechatClient({ baseUrl: config.wechatApiBaseUrl, timeoutMs: config.wechatTimeoutMs });
+const tokens = createTokenService({
+  redis: producer,
+  wechat,
+  db,
+  apps: config.apps,
+  keyPrefix: config.queuePrefix,
+  leaseMs: 3 * config.wechatTimeoutMs,
+  onEvent: (event) => logTokenEvent(logger, event),
+});
 const worker =
   config.ingestWorkerConcurrency > 0
     ? createCreditIngestWorker({
@@ -67,6 +77,7 @@ const app = createServer({
   sessions: createSessionTokens(config.session),
   admin: config.admin,
   wechat,
+  tokens,
   db,
   redis: producer,
   creditQueue,

@@ -2,6 +2,7 @@ import type { WechatAppConfig } from '@minapush/config';
 import type { Database } from '@minapush/db';
 import type { Logger } from '@minapush/logger';
 import type { Redis } from '@minapush/queues';
+import type { TokenService } from '@minapush/tokens';
 import type { WechatClient } from '@minapush/wechat';
 import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
@@ -17,6 +18,7 @@ import type { Metrics } from './metrics/metrics.js';
 import { createDocsRouter } from './openapi/docs-routes.js';
 import type { SessionTokens } from './sessions/session-tokens.js';
 import { createSessionsRouter } from './sessions/sessions-route.js';
+import { createAccessTokenRouter } from './tokens/access-token-routes.js';
 
 /** Request bodies above this are refused with 413 (100 formIds of 256 characters fit easily). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -28,6 +30,8 @@ export interface ServerDeps {
   sessions: SessionTokens;
   admin: { username: string; password: string } | undefined;
   wechat: WechatClient;
+  /** the central access_token of each app */
+  tokens: TokenService;
   db: Database;
   /** a producer connection: fails fast when Redis is down */
   redis: Redis;
@@ -70,6 +74,7 @@ export function createServer(deps: ServerDeps): Express {
 
   const isApiKey = createApiKeyCheck(deps.apiKeys);
   const sessionOrApiKey = authenticate({ isApiKey, sessions: deps.sessions, allow: ['session', 'api_key'] });
+  const apiKeyOnly = authenticate({ isApiKey, sessions: deps.sessions, allow: ['api_key'] });
 
   app.use(createHealthRouter({ db: deps.db, redis: deps.redis }));
   app.get('/metrics', async (_req, res) => {
@@ -106,6 +111,7 @@ export function createServer(deps: ServerDeps): Express {
       now,
     }),
   );
+  app.use(createAccessTokenRouter({ tokens: deps.tokens, authenticate: apiKeyOnly }));
   app.use(createAdminRouter({ admin: deps.admin, queues: deps.boardQueues }));
   app.use(notFoundHandler);
   app.use(createErrorHandler(deps.logger));

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { createDatabase } from '@minapush/db';
 import { createLogger } from '@minapush/logger';
 import { createRedisConnection, creditIngestCatalog, type Redis, waitUntilReady } from '@minapush/queues';
+import { createTokenService } from '@minapush/tokens';
 import { createWechatClient } from '@minapush/wechat';
 import { createSandbox } from '@minapush/wechat-sandbox';
 import { Queue, type Worker } from 'bullmq';
@@ -72,6 +73,7 @@ export async function startHarness(options: HarnessOptions = {}) {
   const wechat = createWechatClient({ baseUrl: sandboxHttp.url, timeoutMs: 2_000 });
   const apps = [{ appId, secret, tokenMode: 'stable' as const, sendRatePerSecond: 20 }];
   const metrics = createMetrics();
+  const tokens = createTokenService({ redis, wechat, db, apps, keyPrefix: prefix });
 
   const app = createServer({
     apps,
@@ -79,6 +81,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     sessions: createSessionTokens({ secret: `session-secret-${randomUUID()}`, ttlSeconds: 3600 }),
     admin: options.admin,
     wechat,
+    tokens,
     db,
     redis,
     creditQueue,

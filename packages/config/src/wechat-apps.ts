@@ -8,6 +8,8 @@ export const wechatAppSchema = z.object({
   secret: z.string().min(1).max(256),
   tokenMode: tokenModeSchema.default('stable'),
   sendRatePerSecond: z.number().int().positive().max(100_000).default(20),
+  /** overrides WeChat's daily access_token fetch limit for this app (2000 classic, 500000 stable) */
+  tokenDailyLimit: z.number().int().positive().optional(),
 });
 export type WechatAppConfig = z.infer<typeof wechatAppSchema>;
 

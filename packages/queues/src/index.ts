@@ -29,3 +29,9 @@ export {
 
 /** BullMQ key prefix of a deployment; tests use their own so they never see each other's jobs. */
 export const DEFAULT_QUEUE_PREFIX = 'minapush';
+export {
+  type RefreshIfDuePayload,
+  refreshIfDueSchema,
+  tokenRefreshCatalog,
+  tokenRefreshSchedulerId,
+} from './token-refresh/catalog.js';

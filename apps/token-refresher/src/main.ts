@@ -1,0 +1,79 @@
+import { ConfigError } from '@minapush/config';
+import { createDatabase } from '@minapush/db';
+import { createLogger } from '@minapush/logger';
+import { createRedisConnection, tokenRefreshCatalog } from '@minapush/queues';
+import { createTokenService, logTokenEvent } from '@minapush/tokens';
+import { createWechatClient } from '@minapush/wechat';
+import { Queue } from 'bullmq';
+import { loadConfig } from './config.js';
+import { createRefresherMetrics } from './metrics.js';
+import { createTokenRefreshWorker } from './refresh-worker.js';
+import { scheduleTokenRefreshes } from './schedule-refreshes.js';
+import { createServer } from './server.js';
+
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+function readConfig() {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`token-refresher: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+const config = readConfig();
+const logger = createLogger({ name: 'token-refresher', level: config.logLevel });
+const db = createDatabase({ url: config.databaseUrl, maxConnections: 4 });
+const redis = createRedisConnection(config.redisUrl, 'worker');
+redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+const wechat = createWechatClient({ baseUrl: config.wechatApiBaseUrl, timeoutMs: config.wechatTimeoutMs });
+const metrics = createRefresherMetrics({ defaultMetrics: true });
+const tokens = createTokenService({
+  redis,
+  wechat,
+  db,
+  apps: config.apps,
+  keyPrefix: config.queuePrefix,
+  automaticShare: config.automaticShare,
+  leaseMs: 3 * config.wechatTimeoutMs,
+  onEvent: (event) => {
+    logTokenEvent(logger, event);
+    metrics.record(event);
+  },
+});
+
+const queue = new Queue(tokenRefreshCatalog.queue, { connection: redis, prefix: config.queuePrefix });
+const worker = createTokenRefreshWorker({ connection: redis, prefix: config.queuePrefix, tokens, logger });
+worker.on('error', (error) => logger.warn({ err: error }, 'token refresh worker error'));
+
+await scheduleTokenRefreshes(queue, config.apps, config.checkIntervalMs);
+logger.info(
+  {
+    apps: config.apps.map((a) => ({ appId: a.appId, tokenMode: a.tokenMode })),
+    everyMs: config.checkIntervalMs,
+  },
+  'token refresh scheduled',
+);
+
+const server = createServer({ apps: config.apps, tokens, db, redis, metrics }).listen(config.port, () => {
+  logger.info({ port: config.port }, `token-refresher health on http://127.0.0.1:${config.port}/readyz`);
+});
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  setTimeout(() => process.exit(1), SHUTDOWN_TIMEOUT_MS).unref();
+  server.close();
+  await worker.close();
+  await queue.close();
+  await Promise.allSettled([redis.quit(), db.$disconnect(), wechat.close()]);
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { defineQueueCatalog } from '../job-catalog.js';
+
+export const refreshIfDueSchema = z.object({ appId: z.string().min(1).max(64) });
+export type RefreshIfDuePayload = z.infer<typeof refreshIfDueSchema>;
+
+/**
+ * The token refresher's own, lightly loaded queue: one scheduled check per app. A failed check
+ * (WeChat busy, timeout) retries with backoff; the old token keeps working meanwhile.
+ */
+export const tokenRefreshCatalog = defineQueueCatalog('token-refresh', {
+  'refresh-if-due': {
+    schema: refreshIfDueSchema,
+    options: {
+      attempts: 6,
+      backoff: { type: 'exponential', delay: 2_000, jitter: 0.5 },
+      removeOnComplete: { count: 100 },
+      removeOnFail: { count: 1_000 },
+    },
+  },
+});
+
+/** The job scheduler id of an app's refresh check. */
+export const tokenRefreshSchedulerId = (appId: string) => `refresh-token:${appId}`;

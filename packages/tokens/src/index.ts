@@ -1,0 +1,14 @@
+export type { AppTokenHealth } from './app-health.js';
+export { chinaDay, nextChinaMidnight } from './china-day.js';
+export type { BudgetPolicy, FetchKind } from './fetch-budget.js';
+export { logTokenEvent } from './log-token-event.js';
+export {
+  createTokenService,
+  type TokenEvent,
+  type TokenFailureReason,
+  type TokenOutcome,
+  type TokenService,
+  type TokenServiceOptions,
+  WECHAT_DAILY_TOKEN_LIMITS,
+} from './token-service.js';
+export type { CentralToken } from './token-store.js';

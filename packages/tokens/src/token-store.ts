@@ -1,0 +1,27 @@
+import type { Redis } from 'ioredis';
+
+export interface CentralToken {
+  accessToken: string;
+  /** epoch ms */
+  expiresAt: number;
+  /** epoch ms */
+  fetchedAt: number;
+  mode: 'stable' | 'classic';
+}
+
+/** The current token of each app, in Redis, expiring with the token itself. */
+export function createTokenStore(redis: Redis, keyPrefix: string) {
+  const key = (appId: string) => `${keyPrefix}:token:${appId}`;
+  return {
+    async read(appId: string): Promise<CentralToken | undefined> {
+      const raw = await redis.get(key(appId));
+      return raw ? (JSON.parse(raw) as CentralToken) : undefined;
+    },
+    async write(appId: string, token: CentralToken, nowMs: number): Promise<void> {
+      const ttl = Math.max(1, token.expiresAt - nowMs);
+      await redis.set(key(appId), JSON.stringify(token), 'PX', ttl);
+    },
+  };
+}
+
+export type TokenStore = ReturnType<typeof createTokenStore>;
