@@ -8,6 +8,7 @@ import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import { createAdminRouter } from './admin/admin-routes.js';
+import { createCreditIngestProducer } from './credits/credit-ingest-producer.js';
 import { createFormIdsRouter } from './credits/form-ids-route.js';
 import { createSeenFormIds } from './credits/seen-form-ids.js';
 import { createSubscriptionsRouter } from './credits/subscriptions-route.js';
@@ -72,6 +73,7 @@ export function createServer(deps: ServerDeps): Express {
   app.use(express.json({ limit: MAX_BODY_BYTES, strict: true }));
   app.use(express.urlencoded({ extended: false, limit: MAX_BODY_BYTES, parameterLimit: 300 }));
 
+  const producer = createCreditIngestProducer(deps.creditQueue, deps.redis);
   const isApiKey = createApiKeyCheck(deps.apiKeys);
   const sessionOrApiKey = authenticate({ isApiKey, sessions: deps.sessions, allow: ['session', 'api_key'] });
   const apiKeyOnly = authenticate({ isApiKey, sessions: deps.sessions, allow: ['api_key'] });
@@ -86,7 +88,7 @@ export function createServer(deps: ServerDeps): Express {
       apps: deps.apps,
       wechat: deps.wechat,
       sessions: deps.sessions,
-      creditQueue: deps.creditQueue,
+      producer,
       metrics: deps.metrics,
       logger: deps.logger,
       now,
@@ -96,7 +98,7 @@ export function createServer(deps: ServerDeps): Express {
     createFormIdsRouter({
       apps: deps.apps,
       authenticate: sessionOrApiKey,
-      creditQueue: deps.creditQueue,
+      producer,
       seenFormIds: createSeenFormIds(deps.redis, deps.queuePrefix),
       metrics: deps.metrics,
       now,
@@ -106,7 +108,7 @@ export function createServer(deps: ServerDeps): Express {
     createSubscriptionsRouter({
       apps: deps.apps,
       authenticate: sessionOrApiKey,
-      creditQueue: deps.creditQueue,
+      producer,
       metrics: deps.metrics,
       now,
     }),

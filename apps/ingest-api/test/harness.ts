@@ -139,8 +139,10 @@ export async function startHarness(options: HarnessOptions = {}) {
       await new Promise<void>((resolve) => api.server.close(() => resolve()));
       await new Promise<void>((resolve) => sandboxHttp.server.close(() => resolve()));
       await worker?.close();
-      await creditQueue.obliterate({ force: true }).catch(() => undefined);
-      await creditQueue.close();
+      if (redis.status === 'ready') {
+        await creditQueue.obliterate({ force: true }).catch(() => undefined);
+        await creditQueue.close();
+      }
       redis.disconnect();
       workerConnection.disconnect();
       await wechat.close();

@@ -62,7 +62,8 @@ describe('operating the ingest API', () => {
     );
     const page = await fetch(`${h.url}/docs`);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('/openapi.json');
+    expect(await page.text()).toContain('swagger-ui-bundle.js');
+    expect(await (await fetch(`${h.url}/docs/swagger-init.js`)).text()).toContain('/openapi.json');
     expect((await fetch(`${h.url}/docs/assets/swagger-ui-bundle.js`)).status).toBe(200);
   });
 

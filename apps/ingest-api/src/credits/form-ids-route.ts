@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { WechatAppConfig } from '@minapush/config';
-import type { Queue } from 'bullmq';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { ApiError } from '../http/api-error.js';
 import { parseRequest } from '../http/validation.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { enqueueAccepted, queueUnavailable } from './enqueue-accepted.js';
+import { type CreditIngestProducer, queueUnavailable } from './credit-ingest-producer.js';
 import { MAX_FORM_IDS_PER_REQUEST, type Rejection, takeFormIds } from './form-id-intake.js';
 import { resolveRecipient } from './resolve-recipient.js';
 import type { SeenFormIds } from './seen-form-ids.js';
@@ -36,12 +35,10 @@ const envelopeSchema = z.object({
 const firstString = (value: unknown): unknown => (Array.isArray(value) ? value[0] : value);
 
 /**
- * Older mini-program clients post `form_id=…&openId=…` as a form, or the same names in JSON;
- * bring them to the documented `{formIds, openid, appId}` shape.
+ * Older mini-program clients post a form, `form_id=…&openId=…` (a field may repeat); bring it to
+ * the documented `{formIds, openid, appId}` shape. JSON bodies must already have that shape.
  */
-function normaliseBody(body: unknown): unknown {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
-  const fields = body as Record<string, unknown>;
+function normaliseFormBody(fields: Record<string, unknown>): unknown {
   const listed = fields.formIds ?? fields.formId ?? fields.form_id ?? fields.form_ids;
   const formIds = listed === undefined ? undefined : Array.isArray(listed) ? listed : [listed];
   return {
@@ -54,7 +51,7 @@ function normaliseBody(body: unknown): unknown {
 export interface FormIdsRouteDeps {
   apps: readonly WechatAppConfig[];
   authenticate: RequestHandler;
-  creditQueue: Queue;
+  producer: CreditIngestProducer;
   seenFormIds: SeenFormIds;
   metrics: Metrics;
   now: () => Date;
@@ -71,7 +68,12 @@ export function createFormIdsRouter(deps: FormIdsRouteDeps): Router {
         'Send the body as application/json (or a form, for older clients).',
       );
     }
-    const body = parseRequest(envelopeSchema, normaliseBody(req.body));
+    const body = parseRequest(
+      envelopeSchema,
+      req.is('application/x-www-form-urlencoded')
+        ? normaliseFormBody(req.body as Record<string, unknown>)
+        : req.body,
+    );
     if (body.formIds.length > MAX_FORM_IDS_PER_REQUEST) {
       throw new ApiError(
         413,
@@ -101,7 +103,7 @@ export function createFormIdsRouter(deps: FormIdsRouteDeps): Router {
     ];
 
     if (fresh.length > 0) {
-      await enqueueAccepted(deps.creditQueue, {
+      await deps.producer.enqueueBatch({
         batchId: randomUUID(),
         appId: app.appId,
         openid,

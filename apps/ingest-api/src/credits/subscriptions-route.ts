@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { WechatAppConfig } from '@minapush/config';
-import type { Queue } from 'bullmq';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { ApiError } from '../http/api-error.js';
 import { parseRequest } from '../http/validation.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { enqueueAccepted } from './enqueue-accepted.js';
+import type { CreditIngestProducer } from './credit-ingest-producer.js';
 import { resolveRecipient } from './resolve-recipient.js';
 
 export const MAX_TEMPLATES_PER_REQUEST = 20;
@@ -22,7 +21,7 @@ export const subscriptionsBodySchema = z.object({
 export interface SubscriptionsRouteDeps {
   apps: readonly WechatAppConfig[];
   authenticate: RequestHandler;
-  creditQueue: Queue;
+  producer: CreditIngestProducer;
   metrics: Metrics;
   now: () => Date;
 }
@@ -61,7 +60,7 @@ export function createSubscriptionsRouter(deps: SubscriptionsRouteDeps): Router 
     const accepted = answers.filter(([, answer]) => answer === 'accept').map(([templateId]) => templateId);
     if (accepted.length > 0) {
       const now = deps.now().toISOString();
-      await enqueueAccepted(deps.creditQueue, {
+      await deps.producer.enqueueBatch({
         batchId: randomUUID(),
         appId: app.appId,
         openid,

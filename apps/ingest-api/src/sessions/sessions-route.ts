@@ -1,10 +1,9 @@
 import type { WechatAppConfig } from '@minapush/config';
 import type { Logger } from '@minapush/logger';
-import { enqueueUserSighting } from '@minapush/queues';
 import { InvalidLoginCodeError, type WechatClient } from '@minapush/wechat';
-import type { Queue } from 'bullmq';
 import { Router } from 'express';
 import { z } from 'zod';
+import type { CreditIngestProducer } from '../credits/credit-ingest-producer.js';
 import { findApp } from '../credits/resolve-recipient.js';
 import { ApiError } from '../http/api-error.js';
 import { parseRequest } from '../http/validation.js';
@@ -20,7 +19,7 @@ export interface SessionsRouteDeps {
   apps: readonly WechatAppConfig[];
   wechat: WechatClient;
   sessions: SessionTokens;
-  creditQueue: Queue;
+  producer: CreditIngestProducer;
   metrics: Metrics;
   logger: Logger;
   now: () => Date;
@@ -80,14 +79,16 @@ export function createSessionsRouter(deps: SessionsRouteDeps): Router {
     deps.metrics.logins.inc({ app: app.appId, outcome: 'ok' });
     // The login itself must not fail because Redis is down: the code is spent already.
     // The user is recorded again with their first credits anyway.
-    await enqueueUserSighting(deps.creditQueue, {
-      appId: app.appId,
-      openid,
-      ...(unionid ? { unionid } : {}),
-      seenAt: deps.now().toISOString(),
-    }).catch((error: unknown) =>
-      deps.logger.warn({ err: error, appId: app.appId }, 'could not queue the user sighting'),
-    );
+    await deps.producer
+      .enqueueSighting({
+        appId: app.appId,
+        openid,
+        ...(unionid ? { unionid } : {}),
+        seenAt: deps.now().toISOString(),
+      })
+      .catch((error: unknown) =>
+        deps.logger.warn({ err: error, appId: app.appId }, 'could not queue the user sighting'),
+      );
     res.status(200).json({ token: session.token, openid, expiresAt: session.expiresAt.toISOString() });
   });
   return router;

@@ -1,0 +1,44 @@
+import type { AddressInfo } from 'node:net';
+import { ConfigError } from '@minapush/config';
+import { createLogger } from '@minapush/logger';
+import { loadConfig } from './config.js';
+import { createSandbox } from './create-sandbox.js';
+
+function readConfig() {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`wechat-sandbox: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+const config = readConfig();
+const logger = createLogger({ name: 'wechat-sandbox', level: config.LOG_LEVEL });
+const { app } = createSandbox({ logger, demoApp: config.SANDBOX_DEMO_APP });
+
+const server = app.listen(config.SANDBOX_PORT, () => {
+  const { port } = server.address() as AddressInfo;
+  logger.info(
+    { url: `http://127.0.0.1:${port}`, demoAppId: config.SANDBOX_DEMO_APP?.appId },
+    'WeChat sandbox listening',
+  );
+});
+
+server.on('error', (error) => {
+  logger.fatal({ err: error }, 'WeChat sandbox could not start');
+  process.exitCode = 1;
+});
+
+function shutDown(signal: NodeJS.Signals): void {
+  logger.info({ signal }, 'WeChat sandbox stopping');
+  server.close(() => process.exit(0));
+  // Keep-alive connections would hold close() open; the sandbox has nothing to drain.
+  server.closeAllConnections();
+}
+
+process.once('SIGTERM', shutDown);
+process.once('SIGINT', shutDown);

@@ -1,0 +1,48 @@
+import { type Request, type Response, Router } from 'express';
+import { appOfAccessToken } from '../http/identify-app.js';
+import { queryText, readWechatBody, wechatRawBody } from '../http/wechat-body.js';
+import { answerWechatCall } from '../http/wechat-call.js';
+import { sendSubscribeMessage, subscribeSendBodySchema } from '../rules/subscribe-send.js';
+import { sendTemplateMessage, templateSendBodySchema } from '../rules/template-send.js';
+import { checkAccessToken } from '../rules/tokens.js';
+import type { SandboxState } from '../state/sandbox-state.js';
+
+/** The legacy template message and the subscribe message, both paid for with a user's credit. */
+export function messageRoutes(state: SandboxState): Router {
+  const router = Router();
+  const nextMsgid = () => state.nextMsgid();
+
+  router.post('/cgi-bin/message/wxopen/template/send', wechatRawBody, async (req: Request, res: Response) => {
+    const caller = appOfAccessToken(state, queryText(req.query.access_token));
+    if (!caller.ok) return void res.json(caller.failure);
+    const { app, token } = caller.value;
+    await answerWechatCall(req, res, state.random, {
+      app,
+      endpoint: 'template_send',
+      perform: () => {
+        const authorised = checkAccessToken(app, token);
+        if (!authorised.ok) return authorised;
+        const body = readWechatBody(req, templateSendBodySchema);
+        return body.ok ? sendTemplateMessage(app, body.value, nextMsgid) : body;
+      },
+    });
+  });
+
+  router.post('/cgi-bin/message/subscribe/send', wechatRawBody, async (req: Request, res: Response) => {
+    const caller = appOfAccessToken(state, queryText(req.query.access_token));
+    if (!caller.ok) return void res.json(caller.failure);
+    const { app, token } = caller.value;
+    await answerWechatCall(req, res, state.random, {
+      app,
+      endpoint: 'subscribe_send',
+      perform: () => {
+        const authorised = checkAccessToken(app, token);
+        if (!authorised.ok) return authorised;
+        const body = readWechatBody(req, subscribeSendBodySchema);
+        return body.ok ? sendSubscribeMessage(app, body.value, nextMsgid) : body;
+      },
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,185 @@
+import { AppClock } from '../clock.js';
+import { TemplateKindConflictError } from '../control-errors.js';
+import { FaultList } from '../faults.js';
+import { DailyCounter, MinuteCounter } from './counters.js';
+
+export type TemplateKind = 'template' | 'subscribe';
+export type TokenMode = 'classic' | 'stable';
+export type FormIdKind = 'form_id' | 'prepay_id';
+export type MessageKind = 'template' | 'subscribe';
+
+/** WeChat's documented budget of classic token fetches per app per day. */
+export const DEFAULT_DAILY_TOKEN_LIMIT = 2000;
+/** WeChat's default daily send quotas, per message kind. */
+export const DEFAULT_DAILY_SEND_LIMITS: Record<MessageKind, number> = {
+  template: 1_000_000,
+  subscribe: 10_000_000,
+};
+
+export interface AppSettings {
+  appId: string;
+  secret: string;
+  /** the mini-program's pages; when set, a message's page must be one of them */
+  pages?: string[];
+  dailyTokenLimit: number;
+  /** sends per China day and message kind; WeChat's defaults when absent */
+  dailySendLimit?: number;
+  /** calls per minute to any WeChat endpoint; unlimited when absent */
+  perMinuteLimit?: number;
+}
+
+export interface IssuedToken {
+  token: string;
+  issuedAt: number;
+  expiresAt: number;
+}
+
+/** A token that was replaced but is still accepted until `acceptedUntil` (or its own expiry). */
+export interface ReplacedToken extends IssuedToken {
+  acceptedUntil: number;
+}
+
+export interface TokenSlot {
+  current?: IssuedToken;
+  previous?: ReplacedToken;
+}
+
+export interface SandboxUser {
+  openid: string;
+  unionid?: string;
+}
+
+export interface LoginCode {
+  code: string;
+  openid: string;
+  expiresAt: number;
+  used: boolean;
+}
+
+export interface FormIdCredit {
+  formId: string;
+  kind: FormIdKind;
+  openid: string;
+  createdAt: number;
+  expiresAt: number;
+  usesLeft: number;
+}
+
+export interface Delivery {
+  msgid: number;
+  kind: MessageKind;
+  openid: string;
+  templateId: string;
+  data: Record<string, unknown>;
+  page?: string;
+  formId?: string;
+  emphasisKeyword?: string;
+  miniprogramState?: string;
+  lang?: string;
+  at: string;
+}
+
+/** One token fetch that answered a token; the token itself is never recorded here. */
+export interface TokenFetch {
+  mode: TokenMode;
+  forceRefresh: boolean;
+  at: string;
+  /** false when the stable endpoint answered the token it had already issued */
+  issued: boolean;
+}
+
+export interface AppStateDependencies {
+  baseNow: () => number;
+  /** makes a new access_token and records that it belongs to this app */
+  mintToken: (app: SandboxApp) => string;
+}
+
+/** Everything the sandbox knows about one mini-program, all of it in memory. */
+export class SandboxApp {
+  readonly clock: AppClock;
+  readonly templates = new Map<string, TemplateKind>();
+  readonly users = new Map<string, SandboxUser>();
+  readonly codes = new Map<string, LoginCode>();
+  readonly formIds = new Map<string, FormIdCredit>();
+  /** accepted subscribe credits per `openid` and template id */
+  readonly subscribeCredits = new Map<string, number>();
+  readonly deliveries: Delivery[] = [];
+  readonly tokenFetchLog: TokenFetch[] = [];
+  readonly faults = new FaultList();
+  readonly classic: TokenSlot = {};
+  readonly stable: TokenSlot = {};
+  /** every token this app ever issued, so that deleting the app forgets them */
+  readonly issuedTokens = new Set<string>();
+  lastForcedRefreshAt?: number;
+
+  readonly counters = {
+    classicFetches: new DailyCounter(),
+    stableFetches: new DailyCounter(),
+    stableForced: new DailyCounter(),
+    sends: { template: new DailyCounter(), subscribe: new DailyCounter() },
+    calls: new MinuteCounter(),
+  };
+
+  constructor(
+    readonly settings: AppSettings,
+    private readonly dependencies: AppStateDependencies,
+  ) {
+    this.clock = new AppClock(dependencies.baseNow);
+  }
+
+  get appId(): string {
+    return this.settings.appId;
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  mintToken(): string {
+    const token = this.dependencies.mintToken(this);
+    this.issuedTokens.add(token);
+    return token;
+  }
+
+  /** Registers a template of the app's account; an id keeps the kind it was first given. */
+  registerTemplate(id: string, kind: TemplateKind): void {
+    const existing = this.templates.get(id);
+    if (existing !== undefined && existing !== kind) throw new TemplateKindConflictError(id, existing);
+    this.templates.set(id, kind);
+  }
+
+  /** Users come into being on first use, as openids do for a real mini-program. */
+  ensureUser(openid: string, unionid?: string): SandboxUser {
+    const known = this.users.get(openid);
+    if (known) {
+      if (unionid !== undefined) known.unionid = unionid;
+      return known;
+    }
+    const user: SandboxUser = unionid === undefined ? { openid } : { openid, unionid };
+    this.users.set(openid, user);
+    return user;
+  }
+
+  dailySendLimit(kind: MessageKind): number {
+    return this.settings.dailySendLimit ?? DEFAULT_DAILY_SEND_LIMITS[kind];
+  }
+
+  subscribeCreditsOf(openid: string, templateId: string): number {
+    return this.subscribeCredits.get(subscribeCreditKey(openid, templateId)) ?? 0;
+  }
+
+  addSubscribeCredits(openid: string, templateId: string, count: number): number {
+    const credits = this.subscribeCreditsOf(openid, templateId) + count;
+    this.subscribeCredits.set(subscribeCreditKey(openid, templateId), credits);
+    return credits;
+  }
+
+  spendSubscribeCredit(openid: string, templateId: string): void {
+    const credits = this.subscribeCreditsOf(openid, templateId);
+    this.subscribeCredits.set(subscribeCreditKey(openid, templateId), Math.max(0, credits - 1));
+  }
+}
+
+function subscribeCreditKey(openid: string, templateId: string): string {
+  return JSON.stringify([openid, templateId]);
+}

@@ -1,0 +1,33 @@
+import type { SandboxApp } from './app-state.js';
+
+/** An app's settings and counters for `GET /__sandbox/apps/:appId`; never its secret or tokens. */
+export function describeApp(app: SandboxApp) {
+  const now = app.now();
+  const { counters, settings } = app;
+  return {
+    appId: app.appId,
+    pages: settings.pages ?? null,
+    templates: [...app.templates].map(([id, kind]) => ({ id, kind })),
+    dailyTokenLimit: settings.dailyTokenLimit,
+    dailySendLimit: { template: app.dailySendLimit('template'), subscribe: app.dailySendLimit('subscribe') },
+    perMinuteLimit: settings.perMinuteLimit ?? null,
+    now: new Date(now).toISOString(),
+    users: app.users.size,
+    tokenFetches: {
+      classic: counters.classicFetches.total(),
+      stable: counters.stableFetches.total(),
+      stableForced: counters.stableForced.total(),
+    },
+    sends: counters.sends.template.total() + counters.sends.subscribe.total(),
+    sendsByKind: { template: counters.sends.template.total(), subscribe: counters.sends.subscribe.total() },
+    today: {
+      tokenFetches: {
+        classic: counters.classicFetches.today(now),
+        stable: counters.stableFetches.today(now),
+        stableForced: counters.stableForced.today(now),
+      },
+      sends: { template: counters.sends.template.today(now), subscribe: counters.sends.subscribe.today(now) },
+    },
+    faults: app.faults.list().map((fault) => ({ ...fault })),
+  };
+}
