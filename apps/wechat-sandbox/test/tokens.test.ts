@@ -87,8 +87,15 @@ describe('GET /cgi-bin/token (classic)', () => {
     const refused = await ask({ ...good, secret: 'wrong' });
     expect(refused.status).toBe(200);
     expect(refused.body.errmsg).toEqual(expect.any(String));
+    // Refused calls are logged (no token issued) so that tests can count a retry loop.
     const fetches = await client.control(app.appId, '/token-fetches');
-    expect(fetches.body.fetches).toEqual([]);
+    expect(
+      fetches.body.fetches.map((f: { errcode?: number; issued: boolean }) => [f.errcode, f.issued]),
+    ).toEqual([
+      [40002, false],
+      [40125, false],
+      [40125, false],
+    ]);
   });
 
   it('answers 45009 past the daily limit until the next China day', async () => {

@@ -285,7 +285,15 @@ export function createTokenService(options: TokenServiceOptions) {
      * if `staleToken` is still the current one; otherwise the current one, with no fetch.
      */
     refreshTokenIfStale(appId: string, staleToken: string): Promise<TokenOutcome> {
-      return obtain(appId, (token) => token.accessToken === staleToken || !usable(token), 'passive', 'stale');
+      // A stable fetch may answer the very same token, so the token's value alone cannot tell
+      // whether it was refreshed since the report: its fetch time can.
+      const reportedAt = now();
+      return obtain(
+        appId,
+        (token) => (token.accessToken === staleToken && token.fetchedAt < reportedAt) || !usable(token),
+        'passive',
+        'stale',
+      );
     },
 
     /** The scheduled refresh: fetch when the token is missing or close to expiry. */

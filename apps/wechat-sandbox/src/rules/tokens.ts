@@ -48,11 +48,29 @@ function logFetch(
   app.tokenFetchLog.push({ mode, forceRefresh, issued, at: new Date(now).toISOString() });
 }
 
+/** Records a refused call, so that a caller retrying in a loop shows up in the fetch log. */
+function refused<T>(app: SandboxApp, mode: TokenMode, forceRefresh: boolean, outcome: WechatOutcome<T>) {
+  if (!outcome.ok) {
+    app.tokenFetchLog.push({
+      mode,
+      forceRefresh,
+      issued: false,
+      at: new Date(app.now()).toISOString(),
+      errcode: outcome.failure.errcode,
+    });
+  }
+  return outcome;
+}
+
 /**
  * `GET /cgi-bin/token`: a new token on every call; the one it replaces stays accepted for five
  * minutes and the one before that dies at once.
  */
 export function fetchClassicToken(app: SandboxApp, credentials: Credentials): WechatOutcome<TokenAnswer> {
+  return refused(app, 'classic', false, classicFetch(app, credentials));
+}
+
+function classicFetch(app: SandboxApp, credentials: Credentials): WechatOutcome<TokenAnswer> {
   const checked = checkCredentials(app, credentials);
   if (!checked.ok) return checked;
   const now = app.now();
@@ -73,6 +91,14 @@ export function fetchClassicToken(app: SandboxApp, credentials: Credentials): We
  * refresh kills it at once.
  */
 export function fetchStableToken(
+  app: SandboxApp,
+  credentials: Credentials,
+  forceRefresh: boolean,
+): WechatOutcome<TokenAnswer> {
+  return refused(app, 'stable', forceRefresh, stableFetch(app, credentials, forceRefresh));
+}
+
+function stableFetch(
   app: SandboxApp,
   credentials: Credentials,
   forceRefresh: boolean,

@@ -79,13 +79,15 @@ export interface Delivery {
   at: string;
 }
 
-/** One token fetch that answered a token; the token itself is never recorded here. */
+/** One call to a token endpoint that passed the fault stage; the token itself is never recorded here. */
 export interface TokenFetch {
   mode: TokenMode;
   forceRefresh: boolean;
   at: string;
-  /** false when the stable endpoint answered the token it had already issued */
+  /** false when the stable endpoint answered the token it had already issued, or the call was refused */
   issued: boolean;
+  /** set when the call was refused (wrong secret, daily limit…), so tests can count refused attempts */
+  errcode?: number;
 }
 
 export interface AppStateDependencies {

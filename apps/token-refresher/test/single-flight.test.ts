@@ -1,0 +1,35 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type RefresherHarness, startRefresherHarness } from './harness.js';
+
+let h: RefresherHarness;
+afterEach(() => h.close());
+
+describe.each(['classic', 'stable'] as const)('single flight (%s)', (tokenMode) => {
+  it('makes one fetch for 200 concurrent stale reports across 3 processes, and none for a replaced token', async () => {
+    h = await startRefresherHarness({ tokenMode });
+    const processes = [h.tokenService(), h.tokenService(), h.tokenService()];
+    const first = await processes[0]!.getToken(h.app.appId);
+    expect(first.ok).toBe(true);
+    const stale = first.ok ? first.token.accessToken : '';
+    const fetchesBefore = (await h.fetches()).length;
+
+    const reports = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => processes[i % 3]!.refreshTokenIfStale(h.app.appId, stale)),
+    );
+    const tokens = new Set(reports.map((r) => (r.ok ? r.token.accessToken : `failed:${r.reason}`)));
+    expect(tokens.size).toBe(1);
+    const [fresh] = [...tokens];
+    expect(reports.filter((r) => r.ok && r.fetched)).toHaveLength(1);
+    expect(await h.fetches()).toHaveLength(fetchesBefore + 1);
+    if (tokenMode === 'classic') expect(fresh).not.toBe(stale);
+
+    // A late report of the token that was already replaced fetches nothing.
+    const late = await processes[2]!.refreshTokenIfStale(
+      h.app.appId,
+      tokenMode === 'classic' ? stale : 'some-old-token',
+    );
+    expect(late.ok && late.token.accessToken).toBe(fresh);
+    expect(late.ok && late.fetched).toBe(false);
+    expect(await h.fetches()).toHaveLength(fetchesBefore + 1);
+  });
+});
