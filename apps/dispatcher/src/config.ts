@@ -1,0 +1,56 @@
+import {
+  commonEnvironmentShape,
+  parseEnvironment,
+  portSchema,
+  WECHAT_APPS_EXAMPLE,
+  wechatAppsSchema,
+} from '@minapush/config';
+import { z } from 'zod';
+
+const environmentSchema = z.object({
+  ...commonEnvironmentShape,
+  WECHAT_APPS: wechatAppsSchema,
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - and _ only')
+    .default('minapush'),
+  DISPATCHER_PORT: portSchema.default(3002),
+  DISPATCHER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
+  CREDIT_EXPIRY_MARGIN_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(86_400_000)
+    .default(10 * 60_000),
+  MESSAGE_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+  SWEEP_INTERVAL_MS: z.coerce.number().int().min(200).max(3_600_000).default(15_000),
+  // how long a job may go without its worker's heartbeat before BullMQ hands it to another worker
+  JOB_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+  WECHAT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+});
+
+/** The dispatcher's configuration: the only place that reads the environment. */
+export function loadConfig(env: Record<string, string | undefined> = process.env) {
+  const parsed = parseEnvironment(environmentSchema, env, {
+    WECHAT_APPS: `a JSON array such as ${WECHAT_APPS_EXAMPLE}`,
+  });
+  return {
+    databaseUrl: parsed.DATABASE_URL,
+    redisUrl: parsed.REDIS_URL,
+    wechatApiBaseUrl: parsed.WECHAT_API_BASE_URL,
+    wechatTimeoutMs: parsed.WECHAT_TIMEOUT_MS,
+    logLevel: parsed.LOG_LEVEL,
+    apps: parsed.WECHAT_APPS,
+    queuePrefix: parsed.QUEUE_PREFIX,
+    port: parsed.DISPATCHER_PORT,
+    concurrency: parsed.DISPATCHER_CONCURRENCY,
+    creditExpiryMarginMs: parsed.CREDIT_EXPIRY_MARGIN_MS,
+    leaseMs: parsed.MESSAGE_LEASE_MS,
+    sweepIntervalMs: parsed.SWEEP_INTERVAL_MS,
+    shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
+    jobLockMs: parsed.JOB_LOCK_MS,
+  };
+}
+
+export type DispatcherConfig = ReturnType<typeof loadConfig>;

@@ -1,0 +1,86 @@
+import { ConfigError } from '@minapush/config';
+import { createDatabase } from '@minapush/db';
+import { createLogger } from '@minapush/logger';
+import { createRedisConnection } from '@minapush/queues';
+import { createTokenService, logTokenEvent } from '@minapush/tokens';
+import { createWechatClient } from '@minapush/wechat';
+import { loadConfig } from './config.js';
+import { startDispatcher } from './dispatcher.js';
+import { createDispatcherMetrics } from './metrics.js';
+import { createServer } from './server.js';
+
+function readConfig() {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`dispatcher: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+const config = readConfig();
+const logger = createLogger({ name: 'dispatcher', level: config.logLevel });
+const db = createDatabase({ url: config.databaseUrl, maxConnections: Math.min(50, config.concurrency + 5) });
+const connection = createRedisConnection(config.redisUrl, 'worker');
+connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+const wechat = createWechatClient({ baseUrl: config.wechatApiBaseUrl, timeoutMs: config.wechatTimeoutMs });
+const metrics = createDispatcherMetrics({ defaultMetrics: true });
+const tokens = createTokenService({
+  redis: connection,
+  wechat,
+  db,
+  apps: config.apps,
+  keyPrefix: config.queuePrefix,
+  leaseMs: 3 * config.wechatTimeoutMs,
+  onEvent: (event) => logTokenEvent(logger, event),
+});
+
+const dispatcher = startDispatcher({
+  apps: config.apps,
+  db,
+  connection,
+  prefix: config.queuePrefix,
+  wechat,
+  tokens,
+  logger,
+  metrics,
+  concurrency: config.concurrency,
+  leaseMs: config.leaseMs,
+  creditExpiryMarginMs: config.creditExpiryMarginMs,
+  sweepIntervalMs: config.sweepIntervalMs,
+  lockDurationMs: config.jobLockMs,
+});
+logger.info(
+  {
+    apps: config.apps.map((a) => ({ appId: a.appId, sendRatePerSecond: a.sendRatePerSecond })),
+    concurrency: config.concurrency,
+  },
+  'dispatcher started',
+);
+
+const server = createServer({ db, redis: connection, metrics }).listen(config.port, () => {
+  logger.info({ port: config.port }, `dispatcher health on http://127.0.0.1:${config.port}/readyz`);
+});
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down: no new jobs, finishing the ones in flight');
+  const hardStop = setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 2_000);
+  hardStop.unref();
+  server.close();
+  await dispatcher.close(config.shutdownTimeoutMs);
+  connection.disconnect();
+  await Promise.race([
+    Promise.allSettled([db.$disconnect(), wechat.close()]),
+    new Promise((r) => setTimeout(r, 1_000)),
+  ]);
+  logger.info('stopped');
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,328 @@
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import type { WechatAppConfig } from '@minapush/config';
+import { createDatabase } from '@minapush/db';
+import {
+  createCreditIngestWorker,
+  createServer as createIngestServer,
+  createMetrics,
+  createSessionTokens,
+} from '@minapush/ingest-api';
+import { createLogger } from '@minapush/logger';
+import { createRedisConnection, creditIngestCatalog, messageQueueName, type Redis } from '@minapush/queues';
+import { createTokenService } from '@minapush/tokens';
+import { createWechatClient } from '@minapush/wechat';
+import { createSandbox } from '@minapush/wechat-sandbox';
+import { Queue } from 'bullmq';
+import { createDispatcherMetrics, type Dispatcher, startDispatcher } from '../src/index.js';
+
+export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/minapush_test';
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export const LEGACY_TEMPLATE = 'tmpl-legacy-order';
+export const SUBSCRIBE_TEMPLATE = 'tmpl-subscribe-order';
+export const FINAL_STATUSES = new Set(['sent', 'failed', 'skipped', 'unknown', 'cancelled']);
+
+export interface Delivery {
+  msgid: string;
+  kind: 'template' | 'subscribe';
+  openid: string;
+  templateId: string;
+  formId?: string;
+  at: string;
+}
+
+export interface HarnessOptions {
+  /** pages the sandbox app declares (41030 for others) */
+  pages?: string[];
+  sendRatePerSecond?: number;
+  wechatTimeoutMs?: number;
+  /** the clock of the WeChat client and the dispatcher (quota pauses are computed on it) */
+  now?: () => number;
+  concurrency?: number;
+  /** start the in-process dispatcher (default true) */
+  dispatcher?: boolean;
+}
+
+async function listen(app: { listen: (port: number, host: string) => import('node:http').Server }) {
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/**
+ * The whole send path on real parts: the sandbox over HTTP, the ingest API (credits and messages
+ * go in through HTTP), Postgres, Redis and a dispatcher, isolated by its own sandbox app and prefix.
+ */
+export async function startDispatchHarness(options: HarnessOptions = {}) {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  const logger = createLogger({ name: 'dispatcher-test', level: 'debug', destination });
+  const sandbox = createSandbox({ logger: logger.child({ component: 'sandbox' }) });
+  const sandboxHttp = await listen(sandbox.app);
+
+  async function control<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${sandboxHttp.url}/__sandbox${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok)
+      throw new Error(`sandbox ${method} ${path}: ${response.status} ${await response.text()}`);
+    return (response.status === 204 ? undefined : await response.json()) as T;
+  }
+
+  const created = await control<{ appId: string; secret: string }>('POST', '/apps', {
+    templates: [
+      { id: LEGACY_TEMPLATE, kind: 'template' },
+      { id: SUBSCRIBE_TEMPLATE, kind: 'subscribe' },
+    ],
+    ...(options.pages ? { pages: options.pages } : {}),
+  });
+  const app: WechatAppConfig = {
+    appId: created.appId,
+    secret: created.secret,
+    tokenMode: 'stable',
+    sendRatePerSecond: options.sendRatePerSecond ?? 1_000,
+  };
+  const prefix = `test-${randomUUID()}`;
+  const apiKey = `key-${randomUUID()}`;
+  const now = options.now ?? Date.now;
+  const db = createDatabase({ url: DATABASE_URL, maxConnections: 20 });
+  const connections: Redis[] = [];
+  const connection = (role: 'producer' | 'worker') => {
+    const redis = createRedisConnection(REDIS_URL, role);
+    connections.push(redis);
+    return redis;
+  };
+  const producer = connection('producer');
+  await new Promise<void>((resolve) => producer.once('ready', () => resolve()));
+  const wechat = createWechatClient({
+    baseUrl: sandboxHttp.url,
+    timeoutMs: options.wechatTimeoutMs ?? 2_000,
+    now: () => new Date(now()),
+  });
+  const tokens = createTokenService({
+    redis: connection('worker'),
+    wechat,
+    db,
+    apps: [app],
+    keyPrefix: prefix,
+    now,
+  });
+
+  const creditQueue = new Queue(creditIngestCatalog.queue, { connection: producer, prefix });
+  const creditWorker = createCreditIngestWorker({
+    connection: connection('worker'),
+    prefix,
+    db,
+    logger,
+    concurrency: 4,
+  });
+  const ingest = await listen(
+    createIngestServer({
+      apps: [app],
+      apiKeys: [apiKey],
+      sessions: createSessionTokens({ secret: `s-${randomUUID()}`, ttlSeconds: 3600 }),
+      admin: undefined,
+      wechat,
+      tokens,
+      db,
+      redis: producer,
+      creditQueue,
+      boardQueues: [],
+      queuePrefix: prefix,
+      metrics: createMetrics(),
+      logger,
+    }),
+  );
+
+  const metrics = createDispatcherMetrics();
+  const startInProcess = () =>
+    startDispatcher({
+      apps: [app],
+      db,
+      connection: connection('worker'),
+      prefix,
+      wechat,
+      tokens,
+      logger,
+      metrics,
+      concurrency: options.concurrency ?? 20,
+      leaseMs: 5_000,
+      creditExpiryMarginMs: 10 * 60_000,
+      sweepIntervalMs: 500,
+      lockDurationMs: 5_000,
+      now,
+    });
+  let dispatcher: Dispatcher | undefined = options.dispatcher === false ? undefined : startInProcess();
+  const messageQueue = new Queue(messageQueueName(app.appId), { connection: connection('worker'), prefix });
+
+  async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const response = await fetch(`${ingest.url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as T };
+  }
+
+  async function waitForCredits(openid: string, count: number) {
+    const deadline = Date.now() + 10_000;
+    while ((await db.sendCredit.count({ where: { appId: app.appId, openid } })) < count) {
+      if (Date.now() > deadline) throw new Error(`credits of ${openid} not stored`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  const harness = {
+    app,
+    prefix,
+    db,
+    wechat,
+    tokens,
+    metrics,
+    messageQueue,
+    logs: () => lines.join(''),
+    control,
+    api,
+    get dispatcher() {
+      return dispatcher;
+    },
+    startDispatcher() {
+      dispatcher = startInProcess();
+      return dispatcher;
+    },
+    /** a user minted by the sandbox, with formIds (or prepay_ids) handed over through POST /v1/form-ids */
+    async userWithFormIds(count: number, kind: 'form_id' | 'prepay_id' = 'form_id', capturedAt?: string[]) {
+      const { openid } = await control<{ openid: string }>('POST', `/apps/${app.appId}/users`, {});
+      const minted = await control<{ formIds: Array<{ formId: string }> }>(
+        'POST',
+        `/apps/${app.appId}/form-ids`,
+        {
+          openid,
+          kind,
+          count,
+        },
+      );
+      const formIds = minted.formIds.map((f) => f.formId);
+      const items = formIds.map((formId, i) => ({
+        formId,
+        kind,
+        ...(capturedAt?.[i] ? { capturedAt: capturedAt[i] } : {}),
+      }));
+      const response = await api<{ accepted: number }>('POST', '/v1/form-ids', { openid, formIds: items });
+      if (response.status !== 202) throw new Error(`form-ids answered ${response.status}`);
+      await waitForCredits(openid, response.body.accepted);
+      return { openid, formIds };
+    },
+    /** a user who accepted the template `count` times, in the sandbox and reported to us */
+    async userWithSubscription(
+      count = 1,
+      templateId = SUBSCRIBE_TEMPLATE,
+      options: { inSandbox?: boolean } = {},
+    ) {
+      const { openid } = await control<{ openid: string }>('POST', `/apps/${app.appId}/users`, {});
+      if (options.inSandbox !== false) {
+        await control('POST', `/apps/${app.appId}/subscriptions`, { openid, templateId, count });
+      }
+      for (let i = 0; i < count; i += 1) {
+        const response = await api('POST', '/v1/subscriptions', {
+          openid,
+          results: { [templateId]: 'accept' },
+        });
+        if (response.status !== 202) throw new Error(`subscriptions answered ${response.status}`);
+      }
+      await waitForCredits(openid, count);
+      return { openid };
+    },
+    async sendTemplate(openid: string, extra: Record<string, unknown> = {}) {
+      return send({
+        openid,
+        kind: 'template',
+        templateId: LEGACY_TEMPLATE,
+        data: { keyword1: 'order shipped' },
+        ...extra,
+      });
+    },
+    async sendSubscribe(openid: string, extra: Record<string, unknown> = {}) {
+      return send({
+        openid,
+        kind: 'subscribe',
+        templateId: SUBSCRIBE_TEMPLATE,
+        data: { thing1: 'order shipped' },
+        ...extra,
+      });
+    },
+    async message(id: string) {
+      const response = await api<MessageView>('GET', `/v1/messages/${id}`);
+      return response.body;
+    },
+    async waitUntilFinal(id: string, timeoutMs = 20_000): Promise<MessageView> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const view = await harness.message(id);
+        if (FINAL_STATUSES.has(view.status)) return view;
+        if (Date.now() > deadline)
+          throw new Error(`message ${id} still ${view.status} after ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    },
+    async deliveries(openid?: string): Promise<Delivery[]> {
+      const query = openid ? `?openid=${encodeURIComponent(openid)}` : '';
+      return (await control<{ deliveries: Delivery[] }>('GET', `/apps/${app.appId}/deliveries${query}`))
+        .deliveries;
+    },
+    async fault(spec: Record<string, unknown>) {
+      return control<{ id: string }>('POST', `/apps/${app.appId}/faults`, spec);
+    },
+    credits(openid: string) {
+      return db.sendCredit.findMany({ where: { appId: app.appId, openid }, orderBy: { id: 'asc' } });
+    },
+    async close() {
+      await dispatcher?.close(2_000);
+      await creditWorker.close();
+      await new Promise<void>((resolve) => ingest.server.close(() => resolve()));
+      await new Promise<void>((resolve) => sandboxHttp.server.close(() => resolve()));
+      await messageQueue.obliterate({ force: true }).catch(() => undefined);
+      await creditQueue.obliterate({ force: true }).catch(() => undefined);
+      await messageQueue.close();
+      await creditQueue.close();
+      for (const redis of connections) redis.disconnect();
+      await wechat.close();
+      await db.$disconnect();
+    },
+  };
+
+  async function send(body: Record<string, unknown>): Promise<string> {
+    const response = await api<{ id: string; status: string }>('POST', '/v1/messages', body);
+    if (response.status !== 202)
+      throw new Error(`POST /v1/messages answered ${response.status}: ${JSON.stringify(response.body)}`);
+    return response.body.id;
+  }
+
+  return harness;
+}
+
+export interface MessageView {
+  id: string;
+  status: string;
+  openid: string;
+  kind: string;
+  templateId: string;
+  attempts: number;
+  errcode?: number;
+  errmsg?: string;
+  createdAt: string;
+  sentAt?: string;
+}
+
+export type DispatchHarness = Awaited<ReturnType<typeof startDispatchHarness>>;
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,83 @@
+import { nextChinaMidnight } from '@minapush/tokens';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type DispatchHarness, sleep, startDispatchHarness } from './harness.js';
+
+let h: DispatchHarness;
+afterEach(() => h.close());
+
+async function attemptWith(messageId: string, errcode: number, db: DispatchHarness['db']) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const found = await db.messageAttempt.findFirst({ where: { messageId, errcode } });
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`no attempt with ${errcode}`);
+    await sleep(20);
+  }
+}
+
+describe('45011: per-minute quota', () => {
+  it('pauses the app until the next minute, without counting a failed attempt', async () => {
+    let offsetMs = 0;
+    h = await startDispatchHarness({ now: () => Date.now() + offsetMs });
+    const [first, second] = [await h.userWithFormIds(1), await h.userWithFormIds(1)];
+    // Our clock reads 600 ms before a minute boundary: the pause is short but observable.
+    const untilBoundary = 60_000 - ((Date.now() + offsetMs) % 60_000);
+    offsetMs += untilBoundary - 600;
+    const boundary = Date.now() + offsetMs + 600;
+    await h.fault({ endpoint: 'template_send', errcode: 45011, times: 1 });
+
+    const firstId = await h.sendTemplate(first!.openid);
+    await attemptWith(firstId, 45011, h.db);
+    const secondId = await h.sendTemplate(second!.openid);
+    const views = await Promise.all([h.waitUntilFinal(firstId), h.waitUntilFinal(secondId)]);
+
+    expect(views.map((v) => [v.status, v.attempts])).toEqual([
+      ['sent', 1],
+      ['sent', 1],
+    ]);
+    for (const view of views) expect(new Date(view.sentAt!).getTime()).toBeGreaterThanOrEqual(boundary);
+    const metrics = await h.metrics.registry.getSingleMetricAsString('minapush_quota_pauses_total');
+    expect(metrics).toContain(`app="${h.app.appId}",window="per_minute"} 1`);
+  });
+});
+
+describe('45009: daily quota', () => {
+  it('pauses the app until 00:00 China time and raises an alert, leaving the message queued', async () => {
+    h = await startDispatchHarness();
+    const { openid } = await h.userWithFormIds(1);
+    await h.fault({ endpoint: 'template_send', errcode: 45009, times: 1 });
+    const id = await h.sendTemplate(openid);
+    await attemptWith(id, 45009, h.db);
+    await sleep(300);
+
+    const view = await h.message(id);
+    expect([view.status, view.attempts]).toEqual(['queued', 0]);
+    const ttl = await h.messageQueue.getRateLimitTtl();
+    const expected = nextChinaMidnight(Date.now()).getTime() - Date.now();
+    expect(Math.abs(ttl - expected)).toBeLessThan(5_000);
+    expect(h.logs()).toMatch(/"level":50.*daily send quota of .* reached \(45009\)/);
+    const metrics = await h.metrics.registry.getSingleMetricAsString('minapush_quota_pauses_total');
+    expect(metrics).toContain(`window="daily"} 1`);
+    expect(await h.deliveries(openid)).toEqual([]);
+
+    // The next China day, in effect: the pause is lifted and a dispatcher picks the message up.
+    await h.messageQueue.removeRateLimitKey();
+    await h.dispatcher?.close(2_000);
+    h.startDispatcher();
+    expect((await h.waitUntilFinal(id)).status).toBe('sent');
+  });
+});
+
+describe('sendRatePerSecond', () => {
+  it('holds the app to its rate with BullMQ’s limiter', async () => {
+    h = await startDispatchHarness({ sendRatePerSecond: 4 });
+    const users = [];
+    for (let i = 0; i < 9; i += 1) users.push(await h.userWithFormIds(1));
+    const ids = await Promise.all(users.map((u) => h.sendTemplate(u.openid)));
+    await Promise.all(ids.map((id) => h.waitUntilFinal(id)));
+    const times = (await h.deliveries()).map((d) => new Date(d.at).getTime()).sort((a, b) => a - b);
+    expect(times).toHaveLength(9);
+    // 9 sends at 4 per second span three limiter windows, about 2 s; unlimited they take ~50 ms.
+    expect(times.at(-1)! - times[0]!).toBeGreaterThan(1_500);
+  });
+});
