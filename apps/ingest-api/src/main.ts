@@ -1,7 +1,12 @@
 import { ConfigError } from '@minapush/config';
 import { createDatabase } from '@minapush/db';
 import { createLogger } from '@minapush/logger';
-import { createRedisConnection, creditIngestCatalog } from '@minapush/queues';
+import {
+  closeMessageQueues,
+  createRedisConnection,
+  creditIngestCatalog,
+  messageQueueName,
+} from '@minapush/queues';
 import { createTokenService, logTokenEvent } from '@minapush/tokens';
 import { createWechatClient } from '@minapush/wechat';
 import { Queue } from 'bullmq';
@@ -43,6 +48,10 @@ const creditQueue = new Queue(creditIngestCatalog.queue, {
   connection: producer,
   prefix: config.queuePrefix,
 });
+// Bull Board shows each app's send queue; POST /v1/messages adds to them through its own instances.
+const messageQueues = config.apps.map(
+  (app) => new Queue(messageQueueName(app.appId), { connection: producer, prefix: config.queuePrefix }),
+);
 const wechat = createWechatClient({ baseUrl: config.wechatApiBaseUrl, timeoutMs: config.wechatTimeoutMs });
 const tokens = createTokenService({
   redis: producer,
@@ -81,7 +90,7 @@ const app = createServer({
   db,
   redis: producer,
   creditQueue,
-  boardQueues: [creditQueue],
+  boardQueues: [creditQueue, ...messageQueues],
   queuePrefix: config.queuePrefix,
   metrics: createMetrics({ defaultMetrics: true }),
   logger,
@@ -106,7 +115,8 @@ async function shutdown(signal: string) {
   deadline.unref();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await worker?.close();
-  await creditQueue.close();
+  await Promise.allSettled([creditQueue, ...messageQueues].map((queue) => queue.close()));
+  await closeMessageQueues(producer);
   await Promise.allSettled([producer.quit(), workerConnection.quit(), db.$disconnect(), wechat.close()]);
   process.exit(0);
 }

@@ -15,6 +15,7 @@ import { createSubscriptionsRouter } from './credits/subscriptions-route.js';
 import { createHealthRouter } from './health/health-routes.js';
 import { authenticate, createApiKeyCheck } from './http/authenticate.js';
 import { createErrorHandler, notFoundHandler } from './http/error-handler.js';
+import { createMessagesRouter } from './messages/messages-routes.js';
 import type { Metrics } from './metrics/metrics.js';
 import { createDocsRouter } from './openapi/docs-routes.js';
 import type { SessionTokens } from './sessions/session-tokens.js';
@@ -111,6 +112,19 @@ export function createServer(deps: ServerDeps): Express {
       producer,
       metrics: deps.metrics,
       now,
+    }),
+  );
+  app.use(
+    createMessagesRouter({
+      producer: {
+        db: deps.db,
+        redis: deps.redis,
+        prefix: deps.queuePrefix,
+        // WECHAT_APPS lists at least one app; without any, every message is refused as unknown_app
+        defaultAppId: deps.apps[0]?.appId ?? '',
+        appIds: deps.apps.map((candidate) => candidate.appId),
+      },
+      authenticate: apiKeyOnly,
     }),
   );
   app.use(createAccessTokenRouter({ tokens: deps.tokens, authenticate: apiKeyOnly }));

@@ -3,7 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createDatabase } from '@minapush/db';
 import { createLogger } from '@minapush/logger';
-import { createRedisConnection, creditIngestCatalog, type Redis, waitUntilReady } from '@minapush/queues';
+import {
+  closeMessageQueues,
+  createRedisConnection,
+  creditIngestCatalog,
+  messageQueueName,
+  type Redis,
+  waitUntilReady,
+} from '@minapush/queues';
 import { createTokenService } from '@minapush/tokens';
 import { createWechatClient } from '@minapush/wechat';
 import { createSandbox } from '@minapush/wechat-sandbox';
@@ -38,6 +45,17 @@ export interface HarnessOptions {
   admin?: { username: string; password: string };
   /** start the worker that stores accepted batches (default true) */
   worker?: boolean;
+  /** how many sandbox apps the API serves (default 1); the first is the default app */
+  appCount?: number;
+}
+
+async function createSandboxApp(sandboxUrl: string) {
+  const created = await fetch(`${sandboxUrl}/__sandbox/apps`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({}),
+  });
+  return (await created.json()) as { appId: string; secret: string };
 }
 
 /**
@@ -50,12 +68,11 @@ export async function startHarness(options: HarnessOptions = {}) {
 
   const sandbox = createSandbox({ logger: logger.child({ component: 'sandbox' }) });
   const sandboxHttp = await listen(sandbox.app);
-  const created = await fetch(`${sandboxHttp.url}/__sandbox/apps`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({}),
-  });
-  const { appId, secret } = (await created.json()) as { appId: string; secret: string };
+  const sandboxApps = [];
+  for (let i = 0; i < (options.appCount ?? 1); i += 1) {
+    sandboxApps.push(await createSandboxApp(sandboxHttp.url));
+  }
+  const { appId, secret } = sandboxApps[0]!;
 
   const prefix = `test-${randomUUID()}`;
   const apiKey = `key-${randomUUID()}`;
@@ -71,7 +88,12 @@ export async function startHarness(options: HarnessOptions = {}) {
       ? undefined
       : createCreditIngestWorker({ connection: workerConnection, prefix, db, logger, concurrency: 2 });
   const wechat = createWechatClient({ baseUrl: sandboxHttp.url, timeoutMs: 2_000 });
-  const apps = [{ appId, secret, tokenMode: 'stable' as const, sendRatePerSecond: 20 }];
+  const apps = sandboxApps.map((sandboxApp) => ({
+    ...sandboxApp,
+    tokenMode: 'stable' as const,
+    sendRatePerSecond: 20,
+  }));
+  const messageQueues = new Map<string, Queue>();
   const metrics = createMetrics();
   const tokens = createTokenService({ redis, wechat, db, apps, keyPrefix: prefix });
 
@@ -108,12 +130,26 @@ export async function startHarness(options: HarnessOptions = {}) {
     sandboxUrl: sandboxHttp.url,
     appId,
     secret,
+    /** every app the API serves, the default first */
+    appIds: apps.map((candidate) => candidate.appId),
     apiKey,
     prefix,
     db,
     creditQueue,
+    /** the API's producer connection */
+    redis,
     worker,
     wechat,
+    /** an app's send queue under this harness's prefix, to look at the jobs POST /v1/messages added */
+    messageQueue(forAppId: string = appId): Queue {
+      let queue = messageQueues.get(forAppId);
+      if (!queue) {
+        queue = new Queue(messageQueueName(forAppId), { connection: redis, prefix });
+        queue.on('error', () => undefined);
+        messageQueues.set(forAppId, queue);
+      }
+      return queue;
+    },
     logs,
     sandboxCall,
     /** a one-time wx.login() code for the user */
@@ -140,9 +176,16 @@ export async function startHarness(options: HarnessOptions = {}) {
       await new Promise<void>((resolve) => sandboxHttp.server.close(() => resolve()));
       await worker?.close();
       if (redis.status === 'ready') {
+        for (const forAppId of apps.map((candidate) => candidate.appId)) {
+          await this.messageQueue(forAppId)
+            .obliterate({ force: true })
+            .catch(() => undefined);
+        }
         await creditQueue.obliterate({ force: true }).catch(() => undefined);
         await creditQueue.close();
       }
+      await Promise.allSettled([...messageQueues.values()].map((queue) => queue.close()));
+      await closeMessageQueues(redis);
       redis.disconnect();
       workerConnection.disconnect();
       await wechat.close();

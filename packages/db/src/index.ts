@@ -10,6 +10,7 @@ export {
   type StoredCreditBatch,
   storeCreditBatch,
 } from './credits/store-credit-batch.js';
+export * from './dispatch/index.js';
 export type {
   AccessTokenFetch,
   AppUser,
@@ -29,4 +30,6 @@ export {
   PrismaClient,
   TokenMode,
 } from './generated/prisma/client.js';
+export { type CreatedMessage, createMessage, type MessageToCreate } from './messages/create-message.js';
+export { findMessage } from './messages/find-message.js';
 export { recordUser, type UserSighting } from './users/record-user.js';

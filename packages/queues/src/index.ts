@@ -20,15 +20,42 @@ export {
   UnknownJobError,
 } from './job-catalog.js';
 export {
+  enqueueMessageJob,
+  messageQueueName,
+  messageSendCatalog,
+  type SendMessagePayload,
+  sendMessageSchema,
+} from './messages/catalog.js';
+export {
+  canonicalJson,
+  MESSAGE_KINDS,
+  type MessageRequest,
+  MINIPROGRAM_STATES,
+  messageRequestHash,
+  messageRequestSchema,
+  type NormalisedMessage,
+  type NormalisedMessageResult,
+  normaliseMessageRequest,
+  type ParsedMessageRequest,
+  SUBSCRIBE_LANGS,
+} from './messages/message-request.js';
+export {
+  closeMessageQueues,
+  type EnqueueMessageFailure,
+  type EnqueueMessageResult,
+  enqueueMessage,
+  type MessageProducerConnection,
+  type MessageRequestIssue,
+} from './messages/producer.js';
+export { QueueUnavailableError } from './messages/queue-unavailable-error.js';
+export { DEFAULT_QUEUE_PREFIX } from './queue-prefix.js';
+export {
   createRedisConnection,
   pingRedis,
   type Redis,
   type RedisRole,
   waitUntilReady,
 } from './redis-connection.js';
-
-/** BullMQ key prefix of a deployment; tests use their own so they never see each other's jobs. */
-export const DEFAULT_QUEUE_PREFIX = 'minapush';
 export {
   type RefreshIfDuePayload,
   refreshIfDueSchema,

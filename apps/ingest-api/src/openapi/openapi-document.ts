@@ -1,3 +1,4 @@
+import { messageRequestSchema } from '@minapush/queues';
 import { z } from 'zod';
 import { formIdsBodySchema } from '../credits/form-ids-route.js';
 import { subscriptionsBodySchema } from '../credits/subscriptions-route.js';
@@ -45,6 +46,31 @@ const rejectionSchema = {
   },
 };
 
+const MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'failed', 'skipped', 'unknown', 'cancelled'];
+
+const messageSchema = {
+  type: 'object',
+  required: ['id', 'appId', 'status', 'openid', 'kind', 'templateId', 'attempts', 'createdAt'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    appId: { type: 'string' },
+    status: {
+      enum: MESSAGE_STATUSES,
+      description:
+        'queued → sending → sent | failed | skipped (no credit) | unknown (outcome could not be known; never resent) | cancelled',
+    },
+    openid: { type: 'string' },
+    kind: { enum: ['template', 'subscribe'] },
+    templateId: { type: 'string' },
+    attempts: { type: 'integer', description: 'calls made to WeChat for this message' },
+    errcode: { type: 'integer', description: "WeChat's errcode of the last failed attempt" },
+    errmsg: { type: 'string' },
+    createdAt: { type: 'string', format: 'date-time' },
+    sentAt: { type: 'string', format: 'date-time' },
+    broadcastId: { type: 'string', format: 'uuid', description: 'the broadcast it belongs to' },
+  },
+};
+
 /** The OpenAPI 3.1 document of the HTTP API, built from the same zod schemas the routes use. */
 export function buildOpenApiDocument() {
   return {
@@ -61,7 +87,7 @@ export function buildOpenApiDocument() {
         apiKey: { type: 'http', scheme: 'bearer', description: 'one of API_KEYS' },
         admin: { type: 'http', scheme: 'basic' },
       },
-      schemas: { Error: errorSchema },
+      schemas: { Error: errorSchema, Message: messageSchema },
     },
     paths: {
       '/v1/sessions': {
@@ -159,6 +185,62 @@ export function buildOpenApiDocument() {
               },
             },
             ...standardErrors,
+          },
+        },
+      },
+      '/v1/messages': {
+        post: {
+          summary: 'Send one message to one user',
+          description:
+            '`data` is WeChat\'s wire shape `{"thing1":{"value":"…"}}` or the flat `{"thing1":"…"}`. A subscribe message\'s values are checked against WeChat\'s rules (422 `invalid_data` naming the field, e.g. `data.thing1.value`) before any credit is spent. `emphasisKeyword` is for template messages, `miniprogramState` and `lang` for subscribe messages. The same `idempotencyKey` (per app) with the same body answers the first message; with a different body 409 `idempotency_key_reused`. Node backends can call `enqueueMessage` from `@minapush/queues` instead; it applies the same rules.',
+          security: [{ apiKey: [] }],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: json(messageRequestSchema) } },
+          },
+          responses: {
+            '202': {
+              description: 'queued for sending (or, for a repeated idempotencyKey, the first message)',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['id', 'status'],
+                    properties: {
+                      id: { type: 'string', format: 'uuid' },
+                      status: { enum: MESSAGE_STATUSES },
+                    },
+                  },
+                },
+              },
+            },
+            '400': errorResponse('malformed request; `details.issues` lists each problem with its path'),
+            '401': errorResponse('no or bad credentials'),
+            '403': errorResponse('a session token: this endpoint takes API keys only'),
+            '409': errorResponse('`idempotency_key_reused`: the key was used with a different body'),
+            '413': errorResponse('body too large'),
+            '422': errorResponse(
+              '`invalid_data` (`details.field` names the value, e.g. `data.thing1.value`) or `unknown_app`',
+            ),
+            '503': errorResponse('`queue_unavailable`: retry after `Retry-After` seconds'),
+          },
+        },
+      },
+      '/v1/messages/{id}': {
+        get: {
+          summary: 'How a message went',
+          security: [{ apiKey: [] }],
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+          ],
+          responses: {
+            '200': {
+              description: 'the message; optional fields are absent until they apply',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Message' } } },
+            },
+            '401': errorResponse('no or bad credentials'),
+            '403': errorResponse('a session token: this endpoint takes API keys only'),
+            '404': errorResponse('`message_not_found`'),
           },
         },
       },

@@ -1,0 +1,151 @@
+import { createHash } from 'node:crypto';
+import { normaliseTemplateData, validateSubscribeData, type WireTemplateData } from '@minapush/wechat';
+import { z } from 'zod';
+
+export const MESSAGE_KINDS = ['template', 'subscribe'] as const;
+export const MINIPROGRAM_STATES = ['developer', 'trial', 'formal'] as const;
+export const SUBSCRIBE_LANGS = ['zh_CN', 'en_US', 'zh_HK', 'zh_TW'] as const;
+
+const dataValueSchema = z.union([
+  z.string(),
+  z.number(),
+  z.strictObject({ value: z.union([z.string(), z.number()]) }),
+]);
+
+/**
+ * One message to send: the body of `POST /v1/messages`, and what `enqueueMessage` takes.
+ * Unknown fields are refused, so a misspelt option (`miniprogram_state`) is not silently dropped.
+ */
+export const messageRequestSchema = z
+  .strictObject({
+    openid: z.string().min(1).max(128).describe('the user to message'),
+    kind: z
+      .enum(MESSAGE_KINDS)
+      .describe('subscribe (needs an accepted template) or template (legacy, needs a formId or prepay_id)'),
+    templateId: z.string().min(1).max(128),
+    data: z
+      .record(z.string(), dataValueSchema, {
+        error: 'data must be an object such as {"thing1":{"value":"…"}} or {"thing1":"…"}',
+      })
+      .describe('{"thing1":{"value":"…"}} (WeChat\'s shape) or {"thing1":"…"}'),
+    page: z.string().max(1024).optional().describe('the mini-program page to open, may carry ?query'),
+    emphasisKeyword: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe('template messages only, e.g. keyword1.DATA'),
+    miniprogramState: z
+      .enum(MINIPROGRAM_STATES)
+      .optional()
+      .describe('subscribe messages only; default formal'),
+    lang: z.enum(SUBSCRIBE_LANGS).optional().describe('subscribe messages only; default zh_CN'),
+    appId: z.string().min(1).max(64).optional().describe('default: the first configured app'),
+    idempotencyKey: z
+      .string()
+      .min(1)
+      .max(256)
+      .optional()
+      .describe('per app: the same key with the same request answers the first message'),
+  })
+  .superRefine((request, context) => {
+    if (request.kind === 'subscribe' && request.emphasisKeyword !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['emphasisKeyword'],
+        message: 'emphasisKeyword belongs to template messages; remove it from a subscribe message',
+      });
+    }
+    for (const field of ['miniprogramState', 'lang'] as const) {
+      if (request.kind === 'template' && request[field] !== undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `${field} belongs to subscribe messages; remove it from a template message`,
+        });
+      }
+    }
+  });
+
+/** What a caller may pass: `data` flat (`{"thing1":"x"}`) or in WeChat's wire shape. */
+export type MessageRequest = z.input<typeof messageRequestSchema>;
+export type ParsedMessageRequest = z.output<typeof messageRequestSchema>;
+
+/** The message as it is stored and hashed: the app resolved, `data` in the wire shape. */
+export interface NormalisedMessage {
+  appId: string;
+  openid: string;
+  kind: ParsedMessageRequest['kind'];
+  templateId: string;
+  data: WireTemplateData;
+  page?: string;
+  emphasisKeyword?: string;
+  miniprogramState?: ParsedMessageRequest['miniprogramState'];
+  lang?: ParsedMessageRequest['lang'];
+}
+
+export type NormalisedMessageResult =
+  | { ok: true; message: NormalisedMessage }
+  | { ok: false; field: string; message: string };
+
+/**
+ * Resolves the app and puts `data` into the wire shape; a subscribe message's values must also
+ * pass WeChat's value rules here, since WeChat would refuse them with 47003 only after a credit
+ * was taken. `field` names the value at fault the way WeChat does (`data.thing1.value`).
+ */
+export function normaliseMessageRequest(
+  request: ParsedMessageRequest,
+  defaultAppId: string,
+): NormalisedMessageResult {
+  const data = normaliseTemplateData(request.data);
+  if (!data.ok) {
+    const field = data.field === undefined ? 'data' : `data.${data.field}`;
+    return { ok: false, field, message: `${field} is invalid: ${data.reason}.` };
+  }
+  if (request.kind === 'subscribe') {
+    const verdict = validateSubscribeData(data.data);
+    if (!verdict.ok) {
+      const field = `data.${verdict.field}.value`;
+      return {
+        ok: false,
+        field,
+        message: `${field} is invalid: ${verdict.reason} (WeChat refuses such a value with 47003).`,
+      };
+    }
+  }
+  const message: NormalisedMessage = {
+    appId: request.appId ?? defaultAppId,
+    openid: request.openid,
+    kind: request.kind,
+    templateId: request.templateId,
+    data: data.data,
+  };
+  if (request.page !== undefined) message.page = request.page;
+  if (request.emphasisKeyword !== undefined) message.emphasisKeyword = request.emphasisKeyword;
+  if (request.miniprogramState !== undefined) message.miniprogramState = request.miniprogramState;
+  if (request.lang !== undefined) message.lang = request.lang;
+  return { ok: true, message };
+}
+
+/** JSON with every object's keys sorted, so equal values always serialise to equal text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const record = value as Record<string, unknown>;
+    const members = Object.keys(record)
+      .filter((key) => record[key] !== undefined)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`);
+    return `{${members.join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * sha256 (hex) of the normalised message. Two requests with one idempotencyKey are the same
+ * message exactly when their hashes are equal: flat and wire `data`, `12` and `"12"`, key order
+ * and an omitted default `appId` make no difference.
+ */
+export function messageRequestHash(message: NormalisedMessage): string {
+  return createHash('sha256').update(canonicalJson(message)).digest('hex');
+}
