@@ -184,6 +184,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
   const harness = {
     app,
     prefix,
+    sandboxUrl: sandboxHttp.url,
     db,
     wechat,
     tokens,

@@ -5,8 +5,8 @@ import {
   dropTemplateCredits,
   type FinalMessageStatus,
   finishMessage,
-  hadUnknownAttempt,
   type LeasedMessage,
+  listAttempts,
   markCreditDead,
   recordAttemptOutcome,
   recordAttemptStart,
@@ -73,7 +73,7 @@ export async function sendMessage(
 
   const finish = async (
     status: FinalMessageStatus,
-    extra: { errcode?: number | undefined; errmsg?: string; msgid?: string | undefined } = {},
+    extra: { errcode?: number | undefined; errmsg?: string; sentAt?: Date } = {},
   ): Promise<SendOutcome> => {
     await finishMessage(db, {
       messageId,
@@ -81,14 +81,18 @@ export async function sendMessage(
       status,
       errcode: extra.errcode ?? null,
       errmsg: extra.errmsg ?? null,
-      msgid: extra.msgid ?? null,
-      ...(status === 'sent' ? { sentAt: new Date(deps.now()) } : {}),
+      ...(extra.sentAt ? { sentAt: extra.sentAt } : {}),
     });
     return { type: 'finished', status, errcode: extra.errcode };
   };
 
+  // What earlier runs did: a worker that died after a call leaves its record behind.
+  const attempts = await listAttempts(db, messageId);
+  if (attempts.some((attempt) => attempt.outcome === 'sent')) {
+    return finish('sent', { errmsg: 'sent by an earlier run that stopped before recording it' });
+  }
   // A subscribe message whose earlier call may have been delivered is never sent again.
-  if (message.kind === 'subscribe' && (await hadUnknownAttempt(db, { messageId }))) {
+  if (message.kind === 'subscribe' && attempts.some((attempt) => attempt.outcome === 'unknown')) {
     return finish('unknown', {
       errmsg: 'an earlier attempt may have been delivered (its reply was lost); not resent',
     });
@@ -98,7 +102,9 @@ export async function sendMessage(
     message.credit && message.credit.state !== 'dead' ? message.credit : undefined;
   // A template message that already called WeChat with this formId without learning the outcome
   // retries with the SAME formId: a 41029 then proves the earlier call went through.
-  let mayHaveSent = credit ? await hadUnknownAttempt(db, { messageId, creditId: credit.id }) : false;
+  let mayHaveSent =
+    credit !== undefined &&
+    attempts.some((attempt) => attempt.outcome === 'unknown' && attempt.creditId === credit?.id);
 
   const giveUpOrRetry = async (reason: string, errcode?: number, errmsg?: string): Promise<SendOutcome> => {
     if (!options.lastAttempt) {
@@ -139,8 +145,14 @@ export async function sendMessage(
     const attemptId = await recordAttemptStart(db, { messageId, creditId: credit.id });
     const result = await callWechat(deps.wechat, message, credit, accessToken);
     if (result.ok) {
-      await recordAttemptOutcome(db, { attemptId, messageId, outcome: 'sent' });
-      return finish('sent', { msgid: result.value.msgid });
+      await recordAttemptOutcome(db, {
+        attemptId,
+        messageId,
+        outcome: 'sent',
+        msgid: result.value.msgid,
+        sentAt: new Date(deps.now()),
+      });
+      return finish('sent');
     }
     const error: WechatError = result.error;
     const recorded = { attemptId, messageId, errcode: error.errcode, errmsg: error.message };

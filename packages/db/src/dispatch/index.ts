@@ -5,7 +5,7 @@ export {
   markCreditDead,
   returnCreditUse,
 } from './credit-claims.js';
-export { hadUnknownAttempt, recordAttemptOutcome, recordAttemptStart } from './message-attempts.js';
+export { listAttempts, recordAttemptOutcome, recordAttemptStart } from './message-attempts.js';
 export {
   type FinalMessageStatus,
   findStrandedMessages,

@@ -27,6 +27,10 @@ export async function recordAttemptOutcome(
     errmsg?: string | undefined;
     /** false for answers that are not a failed attempt (quota pauses) */
     counts?: boolean;
+    /** WeChat's msgid of a sent message, kept with the message at once */
+    msgid?: string | undefined;
+    /** when a sent message went out */
+    sentAt?: Date;
   },
 ): Promise<void> {
   await db.$transaction([
@@ -44,23 +48,22 @@ export async function recordAttemptOutcome(
         ...(outcome.counts === false ? {} : { attempts: { increment: 1 } }),
         errcode: outcome.errcode ?? null,
         errmsg: outcome.errmsg?.slice(0, 1024) ?? null,
+        ...(outcome.outcome === 'sent'
+          ? { msgid: outcome.msgid ?? null, sentAt: outcome.sentAt ?? new Date() }
+          : {}),
       },
     }),
   ]);
 }
 
-/** Whether this message already called WeChat with this credit and never learnt the outcome. */
-export async function hadUnknownAttempt(
+/** Every call this message made so far, oldest first: what a worker taking it over must know. */
+export async function listAttempts(
   db: Database,
-  query: { messageId: string; creditId?: bigint | null },
-): Promise<boolean> {
-  const found = await db.messageAttempt.findFirst({
-    where: {
-      messageId: query.messageId,
-      outcome: 'unknown',
-      ...(query.creditId === undefined ? {} : { creditId: query.creditId }),
-    },
-    select: { id: true },
+  messageId: string,
+): Promise<Array<{ creditId: bigint | null; outcome: AttemptOutcome }>> {
+  return db.messageAttempt.findMany({
+    where: { messageId },
+    select: { creditId: true, outcome: true },
+    orderBy: { id: 'asc' },
   });
-  return found !== null;
 }
