@@ -28,7 +28,8 @@ describe('SIGTERM', () => {
 
     const output: string[] = [];
     const child = spawnDispatcher(h, output, { DISPATCHER_CONCURRENCY: '5', SHUTDOWN_TIMEOUT_MS: '5000' });
-    while ((await h.db.message.count({ where: { id: { in: ids }, status: 'sending' } })) === 0) await sleep(20);
+    while ((await h.db.message.count({ where: { id: { in: ids }, status: 'sending' } })) === 0)
+      await sleep(20);
     child.kill('SIGTERM');
     const { code } = await exited(child);
     expect(code).toBe(0);
@@ -52,13 +53,20 @@ describe('SIGTERM', () => {
 
   it('exits within its shutdown timeout even when Redis is gone', async () => {
     const port = await freePort();
-    const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
+    const redis = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
     try {
       await sleep(300);
       const output: string[] = [];
-      const child = spawnDispatcher(h, output, { REDIS_URL: `redis://127.0.0.1:${port}`, SHUTDOWN_TIMEOUT_MS: '2000' });
+      const child = spawnDispatcher(h, output, {
+        REDIS_URL: `redis://127.0.0.1:${port}`,
+        SHUTDOWN_TIMEOUT_MS: '2000',
+      });
       while (!output.join('').includes('dispatcher started')) await sleep(20);
       redis.kill('SIGKILL');
       await exited(redis);
