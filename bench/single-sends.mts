@@ -47,7 +47,11 @@ const prefix = `bench-${randomUUID()}`;
 console.log(`preparing ${total} users with one subscribe credit each…`);
 const openids = Array.from({ length: total }, (_, i) => `bench-user-${i}`);
 for (let i = 0; i < total; i += 100) {
-  await Promise.all(openids.slice(i, i + 100).map((openid) => control(`/apps/${appId}/subscriptions`, { openid, templateId: TEMPLATE })));
+  await Promise.all(
+    openids
+      .slice(i, i + 100)
+      .map((openid) => control(`/apps/${appId}/subscriptions`, { openid, templateId: TEMPLATE })),
+  );
 }
 for (const openid of openids) {
   await storeCreditBatch(db, {
@@ -55,7 +59,9 @@ for (const openid of openids) {
     appId: app.appId,
     openid,
     seenAt: new Date(),
-    credits: [{ kind: 'subscribe', templateId: TEMPLATE, usesLeft: 1, capturedAt: new Date(), expiresAt: null }],
+    credits: [
+      { kind: 'subscribe', templateId: TEMPLATE, usesLeft: 1, capturedAt: new Date(), expiresAt: null },
+    ],
   });
 }
 
@@ -64,7 +70,12 @@ const connection = { db, redis: producer, prefix, defaultAppId: app.appId };
 for (let i = 0; i < total; i += 50) {
   await Promise.all(
     openids.slice(i, i + 50).map((openid) =>
-      enqueueMessage(connection, { openid, kind: 'subscribe', templateId: TEMPLATE, data: { thing1: 'benchmark' } }),
+      enqueueMessage(connection, {
+        openid,
+        kind: 'subscribe',
+        templateId: TEMPLATE,
+        data: { thing1: 'benchmark' },
+      }),
     ),
   );
 }
@@ -88,18 +99,24 @@ const dispatcher = startDispatcher({
   sweepIntervalMs: 60_000,
 });
 for (;;) {
-  const pending = await db.message.count({ where: { appId: app.appId, status: { in: ['queued', 'sending'] } } });
+  const pending = await db.message.count({
+    where: { appId: app.appId, status: { in: ['queued', 'sending'] } },
+  });
   if (pending === 0) break;
   await new Promise((resolve) => setTimeout(resolve, 100));
 }
 const sendSeconds = (performance.now() - sendStart) / 1000;
 
-const rows = await db.message.findMany({ where: { appId: app.appId }, select: { status: true, createdAt: true, sentAt: true } });
+const rows = await db.message.findMany({
+  where: { appId: app.appId },
+  select: { status: true, createdAt: true, sentAt: true },
+});
 const latencies = rows
   .filter((row) => row.sentAt)
   .map((row) => row.sentAt!.getTime() - row.createdAt.getTime())
   .sort((a, b) => a - b);
-const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+const percentile = (p: number) =>
+  latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
 const statuses: Record<string, number> = {};
 for (const row of rows) statuses[row.status] = (statuses[row.status] ?? 0) + 1;
 
