@@ -30,7 +30,16 @@ async function main() {
     env.NO_COLOR = envValue('NO_COLOR') ?? '1';
   }
 
-  const args = ['run', 'build', 'lint', 'lint:root', 'typecheck', 'test', '--continue', ...process.argv.slice(2)];
+  const args = [
+    'run',
+    'build',
+    'lint',
+    'lint:root',
+    'typecheck',
+    'test',
+    '--continue',
+    ...process.argv.slice(2),
+  ];
   console.log(`test: turbo ${args.join(' ')}`);
   // The terminal's Ctrl-C reaches turbo directly; wait for it to finish and report its code.
   process.on('SIGINT', () => {});

@@ -9,10 +9,11 @@ export async function recordAttemptStart(
   db: Database,
   attempt: { messageId: string; creditId: bigint | null },
 ): Promise<bigint> {
-  const row = await db.messageAttempt.create({
-    data: { messageId: attempt.messageId, creditId: attempt.creditId, outcome: 'unknown' },
-    select: { id: true },
-  });
+  const [row] = await db.$queryRaw<Array<{ id: bigint }>>`
+    INSERT INTO message_attempts (message_id, credit_id, outcome)
+    VALUES (${attempt.messageId}::uuid, ${attempt.creditId}::bigint, 'unknown')
+    RETURNING id`;
+  if (!row) throw new Error('recording the attempt returned no id');
   return row.id;
 }
 
@@ -33,27 +34,22 @@ export async function recordAttemptOutcome(
     sentAt?: Date;
   },
 ): Promise<void> {
-  await db.$transaction([
-    db.messageAttempt.update({
-      where: { id: outcome.attemptId },
-      data: {
-        outcome: outcome.outcome,
-        errcode: outcome.errcode ?? null,
-        errmsg: outcome.errmsg?.slice(0, 1024) ?? null,
-      },
-    }),
-    db.message.update({
-      where: { id: outcome.messageId },
-      data: {
-        ...(outcome.counts === false ? {} : { attempts: { increment: 1 } }),
-        errcode: outcome.errcode ?? null,
-        errmsg: outcome.errmsg?.slice(0, 1024) ?? null,
-        ...(outcome.outcome === 'sent'
-          ? { msgid: outcome.msgid ?? null, sentAt: outcome.sentAt ?? new Date() }
-          : {}),
-      },
-    }),
-  ]);
+  const errcode = outcome.errcode ?? null;
+  const errmsg = outcome.errmsg?.slice(0, 1024) ?? null;
+  const sent = outcome.outcome === 'sent';
+  await db.$executeRaw`
+    WITH attempt AS (
+      UPDATE message_attempts
+      SET outcome = ${outcome.outcome}::attempt_outcome, errcode = ${errcode}::int, errmsg = ${errmsg}::varchar
+      WHERE id = ${outcome.attemptId}::bigint
+    )
+    UPDATE messages
+    SET attempts = attempts + ${outcome.counts === false ? 0 : 1}::int,
+      errcode = ${errcode}::int, errmsg = ${errmsg}::varchar,
+      msgid = CASE WHEN ${sent}::boolean THEN ${outcome.msgid ?? null}::varchar ELSE msgid END,
+      sent_at = CASE WHEN ${sent}::boolean THEN ${outcome.sentAt ?? new Date()}::timestamptz ELSE sent_at END,
+      updated_at = now()
+    WHERE id = ${outcome.messageId}::uuid`;
 }
 
 /** Every call this message made so far, oldest first: what a worker taking it over must know. */
@@ -61,9 +57,7 @@ export async function listAttempts(
   db: Database,
   messageId: string,
 ): Promise<Array<{ creditId: bigint | null; outcome: AttemptOutcome }>> {
-  return db.messageAttempt.findMany({
-    where: { messageId },
-    select: { creditId: true, outcome: true },
-    orderBy: { id: 'asc' },
-  });
+  return db.$queryRaw<Array<{ creditId: bigint | null; outcome: AttemptOutcome }>>`
+    SELECT credit_id AS "creditId", outcome FROM message_attempts
+    WHERE message_id = ${messageId}::uuid ORDER BY id`;
 }
