@@ -96,7 +96,7 @@ export function run(command, args, options = {}) {
   });
 }
 
-/** `npm ci` when node_modules is missing or older than package-lock.json (a fresh clone, a pull). */
+/** Installs when node_modules is missing or older than package-lock.json (a fresh clone, a pull). */
 export async function ensureDependencies() {
   const lockfile = path.join(root, 'package-lock.json');
   // npm writes this file at the end of every install; its age is the age of node_modules.
@@ -108,13 +108,18 @@ export async function ensureDependencies() {
     reason = 'package-lock.json is newer than node_modules';
   }
   if (!reason) return;
-  const args = existsSync(lockfile)
-    ? ['ci', '--no-audit', '--no-fund']
-    : ['install', '--no-audit', '--no-fund'];
-  console.log(`deps: ${reason}: running npm ${args[0]}`);
-  const code = await run('npm', args);
-  if (code !== 0)
-    throw new SetupError(`deps: npm ${args[0]} failed (exit ${code}); see the npm output above`);
+  if (existsSync(lockfile)) {
+    console.log(`deps: ${reason}: running npm ci`);
+    if ((await run('npm', ['ci', '--no-audit', '--no-fund'])) === 0) return;
+    // npm/cli#4828: npm leaves other platforms' optional packages (biome, rollup, turbo) out of
+    // the lockfile it writes, and npm 11's `npm ci` then refuses that lockfile. `npm install` uses
+    // the same lockfile's versions and fills in what this platform needs.
+    console.log('deps: npm ci refused the lockfile (npm/cli#4828); running npm install with it instead');
+  } else {
+    console.log(`deps: ${reason}: running npm install`);
+  }
+  const code = await run('npm', ['install', '--no-audit', '--no-fund']);
+  if (code !== 0) throw new SetupError(`deps: npm install failed (exit ${code}); see the npm output above`);
 }
 
 /** The local turbo binary; `npx turbo` would do the same with one more process. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, type Harness, startHarness } from './harness.js';
 
@@ -74,6 +75,24 @@ describe('a mini-program user hands over credits', () => {
     expect(credits.map((c) => [c.kind, c.templateId, c.usesLeft, c.expiresAt])).toEqual([
       ['subscribe', 'tmpl-order', 1, null],
     ]);
+  });
+
+  it('stores the credits of one batchId once, however often the report is retried', async () => {
+    const session = await h.login();
+    const batchId = randomUUID();
+    const report = { results: { 'tmpl-retry': 'accept', 'tmpl-other': 'accept' }, batchId };
+    const answers = [];
+    for (let i = 0; i < 3; i += 1)
+      answers.push(await (await h.post('/v1/subscriptions', report, session.token)).json());
+    expect(answers).toEqual([{ credited: 2 }, { credited: 2 }, { credited: 2 }]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const credits = await eventually(async () => {
+      const rows = await creditsOf(session.openid);
+      return rows.length > 0 ? rows : undefined;
+    });
+    expect(credits.map((c) => c.templateId).sort()).toEqual(['tmpl-other', 'tmpl-retry']);
+    const malformed = await h.post('/v1/subscriptions', { ...report, batchId: 'not-a-uuid' }, session.token);
+    expect(malformed.status).toBe(400);
   });
 
   it('refuses subscribe results that are not accept, reject, ban or filter', async () => {

@@ -58,7 +58,15 @@ describe('operating the ingest API', () => {
     const document = await (await fetch(`${h.url}/openapi.json`)).json();
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths)).toEqual(
-      expect.arrayContaining(['/v1/sessions', '/v1/form-ids', '/v1/subscriptions', '/healthz', '/readyz']),
+      expect.arrayContaining([
+        '/v1/sessions',
+        '/v1/form-ids',
+        '/v1/subscriptions',
+        '/v1/apps/{appId}/access-token',
+        '/v1/apps/{appId}/access-token/refresh',
+        '/healthz',
+        '/readyz',
+      ]),
     );
     const page = await fetch(`${h.url}/docs`);
     expect(page.status).toBe(200);

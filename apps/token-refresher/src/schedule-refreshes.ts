@@ -15,7 +15,7 @@ export async function scheduleTokenRefreshes(
   for (const app of apps) {
     await queue.upsertJobScheduler(
       tokenRefreshSchedulerId(app.appId),
-      { every: everyMs, immediately: true },
+      { every: everyMs },
       {
         name: 'refresh-if-due',
         data: definition.schema.parse({ appId: app.appId }),

@@ -134,11 +134,34 @@ const FIRST_RETRY_DELAY_MS = 1000;
 const SUBSCRIBE_ANSWERS = ['accept', 'reject', 'ban', 'filter'];
 
 type StoredFormId = string;
-type StoredSubscription = Record<string, string>;
+type SubscribeAnswers = Record<string, string>;
+/** One report of wx.requestSubscribeMessage's answers, with the id that makes its upload idempotent. */
+interface StoredSubscription {
+  batchId: string;
+  results: SubscribeAnswers;
+}
 
 const isString = (value: unknown): value is string => typeof value === 'string';
-const isResults = (value: unknown): value is StoredSubscription =>
+const isResults = (value: unknown): value is SubscribeAnswers =>
   !!value && typeof value === 'object' && !Array.isArray(value);
+const isStoredSubscription = (value: unknown): value is StoredSubscription =>
+  isResults(value) && typeof value.batchId === 'string' && isResults(value.results);
+
+/**
+ * A random UUID (version 4) for a subscription report: sent again with every retry of that report,
+ * so the API stores its credits once even when an earlier attempt's answer was lost.
+ */
+function newBatchId(): string {
+  const hex = '0123456789abcdef';
+  let id = '';
+  for (let i = 0; i < 36; i++) {
+    if (i === 8 || i === 13 || i === 18 || i === 23) id += '-';
+    else if (i === 14) id += '4';
+    else if (i === 19) id += hex[8 + Math.floor(Math.random() * 4)];
+    else id += hex[Math.floor(Math.random() * 16)];
+  }
+  return id;
+}
 
 function whole(value: number | undefined, fallback: number, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) return fallback;
@@ -158,8 +181,8 @@ function emptyReport(pending: number): FlushReport {
 }
 
 /** The answers of wx.requestSubscribeMessage the API understands, plus its errMsg. */
-function subscribeAnswers(results: Record<string, unknown>): StoredSubscription {
-  const answers: StoredSubscription = {};
+function subscribeAnswers(results: Record<string, unknown>): SubscribeAnswers {
+  const answers: SubscribeAnswers = {};
   for (const key of Object.keys(results)) {
     const value = results[key];
     if (typeof value !== 'string') continue;
@@ -168,7 +191,7 @@ function subscribeAnswers(results: Record<string, unknown>): StoredSubscription 
   return answers;
 }
 
-function templatesAnswered(answers: StoredSubscription, answer?: string): string[] {
+function templatesAnswered(answers: SubscribeAnswers, answer?: string): string[] {
   return Object.keys(answers).filter(
     (key) => key !== 'errMsg' && (answer === undefined || answers[key] === answer),
   );
@@ -231,7 +254,7 @@ export function createMinapush(options: MinapushOptions): Minapush {
     store,
     `${storageKey}:subscriptions`,
     MAX_WAITING_SUBSCRIPTIONS,
-    isResults,
+    isStoredSubscription,
   );
   const uploaded = new RecentUploads(store, `${storageKey}:uploaded`, MAX_REMEMBERED_UPLOADS);
   formIds.load();
@@ -296,7 +319,10 @@ export function createMinapush(options: MinapushOptions): Minapush {
     entry: OutboxEntry<StoredSubscription>,
     report: FlushReport,
   ): Promise<{ goOn: boolean; credited?: number; error?: MinapushError }> {
-    const outcome: AuthorizedOutcome = await sessions.post('/v1/subscriptions', { results: entry.value });
+    const outcome: AuthorizedOutcome = await sessions.post('/v1/subscriptions', {
+      results: entry.value.results,
+      batchId: entry.value.batchId,
+    });
     switch (outcome.kind) {
       case 'ok': {
         subscriptions.settle([entry]);
@@ -419,7 +445,7 @@ export function createMinapush(options: MinapushOptions): Minapush {
     if (templatesAnswered(answers).length === 0 || destroyed) {
       return { ok: true, results, accepted, delivered: false };
     }
-    const entry = subscriptions.add(answers, now());
+    const entry = subscriptions.add({ batchId: newBatchId(), results: answers }, now());
     // Sent now rather than with the next flush, so that the caller learns the outcome.
     if (!subscriptions.claim(entry)) return { ok: true, results, accepted, delivered: false };
     const report = emptyReport(0);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { WechatAppConfig } from '@minapush/config';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
@@ -14,9 +14,25 @@ const SUBSCRIBE_ANSWERS = ['accept', 'reject', 'ban', 'filter'] as const;
 /** What wx.requestSubscribeMessage resolves with, plus who it is for when an API key posts it. */
 export const subscriptionsBodySchema = z.object({
   results: z.record(z.string().min(1).max(128), z.unknown()),
+  /**
+   * A UUID the client makes once per report and sends again with every retry of it: the credits of
+   * one batchId are stored once, even when an earlier attempt's answer was lost.
+   */
+  batchId: z.uuid('batchId must be a UUID the client made for this report').optional(),
   openid: z.string().min(1).max(128).optional(),
   appId: z.string().min(1).max(64).optional(),
 });
+
+/**
+ * The stored id of a client's batch: derived from the app, the user and the client's own id, so
+ * that no client can collide with another user's batch, and the same report maps to the same id.
+ */
+function scopedBatchId(appId: string, openid: string, clientBatchId: string): string {
+  const hex = createHash('sha256')
+    .update(`${appId}\n${openid}\n${clientBatchId.toLowerCase()}`)
+    .digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
 
 export interface SubscriptionsRouteDeps {
   apps: readonly WechatAppConfig[];
@@ -61,7 +77,7 @@ export function createSubscriptionsRouter(deps: SubscriptionsRouteDeps): Router 
     if (accepted.length > 0) {
       const now = deps.now().toISOString();
       await deps.producer.enqueueBatch({
-        batchId: randomUUID(),
+        batchId: body.batchId ? scopedBatchId(app.appId, openid, body.batchId) : randomUUID(),
         appId: app.appId,
         openid,
         seenAt: now,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { formIdsBodySchema } from '../credits/form-ids-route.js';
 import { subscriptionsBodySchema } from '../credits/subscriptions-route.js';
 import { createSessionBodySchema } from '../sessions/sessions-route.js';
+import { refreshAccessTokenBodySchema } from '../tokens/access-token-routes.js';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' });
 
@@ -34,6 +35,12 @@ const standardErrors = {
   '413': errorResponse('body too large, or too many items'),
   '422': errorResponse('well-formed but invalid'),
   '503': errorResponse('a dependency is down; retry later'),
+};
+
+const accessTokenSchema = {
+  type: 'object',
+  required: ['accessToken', 'expiresAt'],
+  properties: { accessToken: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' } },
 };
 
 const rejectionSchema = {
@@ -241,6 +248,50 @@ export function buildOpenApiDocument() {
             '401': errorResponse('no or bad credentials'),
             '403': errorResponse('a session token: this endpoint takes API keys only'),
             '404': errorResponse('`message_not_found`'),
+          },
+        },
+      },
+      '/v1/apps/{appId}/access-token': {
+        get: {
+          summary: 'The central access_token of an app, for other backends (never fetch your own)',
+          security: [{ apiKey: [] }],
+          parameters: [{ name: 'appId', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': {
+              description: 'the current token',
+              content: { 'application/json': { schema: accessTokenSchema } },
+            },
+            '401': errorResponse('no or bad API key'),
+            '403': errorResponse('a session token cannot read tokens'),
+            '404': errorResponse('`unknown_app`'),
+            '429': errorResponse('`token_budget_exhausted`: the daily fetch budget is used up'),
+            '503': errorResponse(
+              '`app_misconfigured` (WeChat refuses the credentials) or `token_unavailable`',
+            ),
+          },
+        },
+      },
+      '/v1/apps/{appId}/access-token/refresh': {
+        post: {
+          summary: 'Report a token WeChat called invalid (40001/40014/42001)',
+          description:
+            'A new token is fetched only if `staleToken` is still the current one (compare-and-swap); otherwise the current one is returned. However many callers report the same token, one fetch happens.',
+          security: [{ apiKey: [] }],
+          parameters: [{ name: 'appId', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: json(refreshAccessTokenBodySchema) } },
+          },
+          responses: {
+            '200': {
+              description: 'the current token',
+              content: { 'application/json': { schema: accessTokenSchema } },
+            },
+            '400': errorResponse('no staleToken'),
+            '401': errorResponse('no or bad API key'),
+            '404': errorResponse('`unknown_app`'),
+            '429': errorResponse('`token_budget_exhausted`'),
+            '503': errorResponse('`app_misconfigured` or `token_unavailable`'),
           },
         },
       },
