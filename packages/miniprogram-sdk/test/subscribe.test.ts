@@ -30,6 +30,7 @@ describe('requestSubscribe', () => {
     const [report] = device.wx.requestsTo('/v1/subscriptions');
     expect(report!.data).toEqual({
       results: { errMsg: 'requestSubscribeMessage:ok', 'tmpl-order': 'accept', 'tmpl-promo': 'reject' },
+      batchId: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
     });
     expect(report!.header.authorization).toBe('Bearer token-1');
     expect(client.status().pendingSubscriptions).toBe(0);
@@ -74,10 +75,13 @@ describe('requestSubscribe', () => {
     const report = await second.flush();
     expect(report).toMatchObject({ subscriptionsSent: 1 });
     expect(second.status().pendingSubscriptions).toBe(0);
-    const sent = device.wx.requestsTo('/v1/subscriptions').map((r) => r.data);
+    const sent = device.wx.requestsTo('/v1/subscriptions').map((r) => r.data as { batchId: string });
+    // The retry after the restart carries the same batchId, so the API credits the answers once.
+    const batchId = sent[0]?.batchId;
+    expect(batchId).toEqual(expect.any(String));
     expect(sent).toEqual([
-      { results: { errMsg: 'requestSubscribeMessage:ok', 'tmpl-order': 'accept' } },
-      { results: { errMsg: 'requestSubscribeMessage:ok', 'tmpl-order': 'accept' } },
+      { results: { errMsg: 'requestSubscribeMessage:ok', 'tmpl-order': 'accept' }, batchId },
+      { results: { errMsg: 'requestSubscribeMessage:ok', 'tmpl-order': 'accept' }, batchId },
     ]);
     expect(await second.flush()).toMatchObject({ subscriptionsSent: 0 });
   });
