@@ -1,19 +1,8 @@
-import {
-  commonEnvironmentShape,
-  parseEnvironment,
-  portSchema,
-  WECHAT_APPS_EXAMPLE,
-  wechatAppsSchema,
-} from '@minapush/config';
+import { parseEnvironment, portSchema, serviceEnvironmentShape, WECHAT_APPS_HINT } from '@minapush/config';
 import { z } from 'zod';
 
 const environmentSchema = z.object({
-  ...commonEnvironmentShape,
-  WECHAT_APPS: wechatAppsSchema,
-  QUEUE_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - and _ only')
-    .default('minapush'),
+  ...serviceEnvironmentShape,
   DISPATCHER_PORT: portSchema.default(3002),
   DISPATCHER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
   CREDIT_EXPIRY_MARGIN_MS: z.coerce
@@ -27,14 +16,11 @@ const environmentSchema = z.object({
   // how long a job may go without its worker's heartbeat before BullMQ hands it to another worker
   JOB_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
-  WECHAT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
 });
 
 /** The dispatcher's configuration: the only place that reads the environment. */
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
-  const parsed = parseEnvironment(environmentSchema, env, {
-    WECHAT_APPS: `a JSON array such as ${WECHAT_APPS_EXAMPLE}`,
-  });
+  const parsed = parseEnvironment(environmentSchema, env, { WECHAT_APPS: WECHAT_APPS_HINT });
   return {
     databaseUrl: parsed.DATABASE_URL,
     redisUrl: parsed.REDIS_URL,

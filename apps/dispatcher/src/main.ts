@@ -1,4 +1,4 @@
-import { ConfigError } from '@minapush/config';
+import { loadConfigOrExit } from '@minapush/config';
 import { createDatabase } from '@minapush/db';
 import { createLogger } from '@minapush/logger';
 import { createRedisConnection } from '@minapush/queues';
@@ -9,19 +9,7 @@ import { startDispatcher } from './dispatcher.js';
 import { createDispatcherMetrics } from './metrics.js';
 import { createServer } from './server.js';
 
-function readConfig() {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`dispatcher: ${error.message}`);
-      process.exit(2);
-    }
-    throw error;
-  }
-}
-
-const config = readConfig();
+const config = loadConfigOrExit('dispatcher', loadConfig);
 const logger = createLogger({ name: 'dispatcher', level: config.logLevel });
 const db = createDatabase({ url: config.databaseUrl, maxConnections: Math.min(50, config.concurrency + 5) });
 const connection = createRedisConnection(config.redisUrl, 'worker');

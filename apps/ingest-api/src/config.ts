@@ -1,17 +1,15 @@
 import {
   apiKeysSchema,
-  commonEnvironmentShape,
   parseEnvironment,
   portSchema,
-  WECHAT_APPS_EXAMPLE,
-  wechatAppsSchema,
+  serviceEnvironmentShape,
+  WECHAT_APPS_HINT,
 } from '@minapush/config';
 import { z } from 'zod';
 
 const environmentSchema = z.object({
-  ...commonEnvironmentShape,
+  ...serviceEnvironmentShape,
   PORT: portSchema.default(3000),
-  WECHAT_APPS: wechatAppsSchema,
   API_KEYS: apiKeysSchema,
   SESSION_SECRET: z.string().min(1),
   SESSION_TTL_SECONDS: z.coerce
@@ -22,18 +20,13 @@ const environmentSchema = z.object({
     .default(7 * 86_400),
   ADMIN_USERNAME: z.string().optional(),
   ADMIN_PASSWORD: z.string().optional(),
-  QUEUE_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - and _ only')
-    .default('minapush'),
-  WECHAT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   INGEST_WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(4),
 });
 
 export type IngestConfig = ReturnType<typeof loadConfig>;
 
 const hints = {
-  WECHAT_APPS: `a JSON array such as ${WECHAT_APPS_EXAMPLE}; \`npm start\` without it runs the local sandbox`,
+  WECHAT_APPS: WECHAT_APPS_HINT,
   SESSION_SECRET: 'a long random string that signs session tokens, e.g. `openssl rand -hex 32`',
 };
 

@@ -1,4 +1,4 @@
-import { ConfigError } from '@minapush/config';
+import { loadConfigOrExit } from '@minapush/config';
 import { createDatabase } from '@minapush/db';
 import { createLogger } from '@minapush/logger';
 import {
@@ -18,19 +18,7 @@ import { createSessionTokens } from './sessions/session-tokens.js';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
-function readConfig() {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`ingest-api: ${error.message}`);
-      process.exit(2);
-    }
-    throw error;
-  }
-}
-
-const config = readConfig();
+const config = loadConfigOrExit('ingest-api', loadConfig);
 const logger = createLogger({ name: 'ingest-api', level: config.logLevel });
 if (config.weakSessionSecret) {
   logger.warn(

@@ -1,30 +1,16 @@
-import {
-  commonEnvironmentShape,
-  parseEnvironment,
-  portSchema,
-  WECHAT_APPS_EXAMPLE,
-  wechatAppsSchema,
-} from '@minapush/config';
+import { parseEnvironment, portSchema, serviceEnvironmentShape, WECHAT_APPS_HINT } from '@minapush/config';
 import { z } from 'zod';
 
 const environmentSchema = z.object({
-  ...commonEnvironmentShape,
-  WECHAT_APPS: wechatAppsSchema,
-  QUEUE_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - and _ only')
-    .default('minapush'),
+  ...serviceEnvironmentShape,
   TOKEN_REFRESHER_PORT: portSchema.default(3001),
   TOKEN_CHECK_INTERVAL_MS: z.coerce.number().int().min(1_000).max(600_000).default(60_000),
   TOKEN_AUTOMATIC_SHARE: z.coerce.number().gt(0).max(1).default(0.8),
-  WECHAT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
 });
 
 /** The token refresher's configuration: the only place that reads the environment. */
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
-  const parsed = parseEnvironment(environmentSchema, env, {
-    WECHAT_APPS: `a JSON array such as ${WECHAT_APPS_EXAMPLE}`,
-  });
+  const parsed = parseEnvironment(environmentSchema, env, { WECHAT_APPS: WECHAT_APPS_HINT });
   return {
     databaseUrl: parsed.DATABASE_URL,
     redisUrl: parsed.REDIS_URL,

@@ -1,4 +1,4 @@
-import { ConfigError } from '@minapush/config';
+import { loadConfigOrExit } from '@minapush/config';
 import { createDatabase } from '@minapush/db';
 import { createLogger } from '@minapush/logger';
 import { createRedisConnection, tokenRefreshCatalog } from '@minapush/queues';
@@ -13,19 +13,7 @@ import { createServer } from './server.js';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
-function readConfig() {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`token-refresher: ${error.message}`);
-      process.exit(2);
-    }
-    throw error;
-  }
-}
-
-const config = readConfig();
+const config = loadConfigOrExit('token-refresher', loadConfig);
 const logger = createLogger({ name: 'token-refresher', level: config.logLevel });
 const db = createDatabase({ url: config.databaseUrl, maxConnections: 4 });
 const redis = createRedisConnection(config.redisUrl, 'worker');

@@ -1,22 +1,10 @@
 import type { AddressInfo } from 'node:net';
-import { ConfigError } from '@minapush/config';
+import { loadConfigOrExit } from '@minapush/config';
 import { createLogger } from '@minapush/logger';
 import { loadConfig } from './config.js';
 import { createSandbox } from './create-sandbox.js';
 
-function readConfig() {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`wechat-sandbox: ${error.message}`);
-      process.exit(2);
-    }
-    throw error;
-  }
-}
-
-const config = readConfig();
+const config = loadConfigOrExit('wechat-sandbox', loadConfig);
 const logger = createLogger({ name: 'wechat-sandbox', level: config.LOG_LEVEL });
 const { app } = createSandbox({ logger, demoApp: config.SANDBOX_DEMO_APP });
 

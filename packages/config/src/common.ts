@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WECHAT_APPS_EXAMPLE, wechatAppsSchema } from './wechat-apps.js';
 
 export const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/minapush';
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -26,3 +27,20 @@ export const apiKeysSchema = z
       .map((key) => key.trim())
       .filter((key) => key.length > 0),
   );
+
+/**
+ * Variables of the apps that serve WeChat apps through the queues (ingest-api, token-refresher,
+ * dispatcher), on top of the common ones.
+ */
+export const serviceEnvironmentShape = {
+  ...commonEnvironmentShape,
+  WECHAT_APPS: wechatAppsSchema,
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - and _ only')
+    .default('minapush'),
+  WECHAT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+};
+
+/** What to say next to a bad WECHAT_APPS. */
+export const WECHAT_APPS_HINT = `a JSON array such as ${WECHAT_APPS_EXAMPLE}; \`npm start\` without it runs the local sandbox`;

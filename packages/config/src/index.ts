@@ -6,8 +6,11 @@ export {
   DEFAULT_WECHAT_API_BASE_URL,
   logLevelSchema,
   portSchema,
+  serviceEnvironmentShape,
+  WECHAT_APPS_HINT,
 } from './common.js';
 export { ConfigError } from './config-error.js';
+export { loadConfigOrExit } from './load-or-exit.js';
 export { parseEnvironment } from './parse-environment.js';
 export {
   type TokenMode,
