@@ -42,6 +42,8 @@ async function listen(app: { listen: (port: number, host: string) => import('nod
 export interface HarnessOptions {
   /** answer requests with this Redis (e.g. one that is down) instead of the real one */
   redisUrl?: string;
+  /** answer requests with this Postgres (e.g. one that is down) instead of the real one */
+  databaseUrl?: string;
   admin?: { username: string; password: string };
   /** start the worker that stores accepted batches (default true) */
   worker?: boolean;
@@ -76,7 +78,11 @@ export async function startHarness(options: HarnessOptions = {}) {
 
   const prefix = `test-${randomUUID()}`;
   const apiKey = `key-${randomUUID()}`;
-  const db = createDatabase({ url: DATABASE_URL, maxConnections: 4 });
+  const db = createDatabase({
+    url: options.databaseUrl ?? DATABASE_URL,
+    maxConnections: 4,
+    connectionTimeoutMs: 1_000,
+  });
   const redis: Redis = createRedisConnection(options.redisUrl ?? REDIS_URL, 'producer');
   redis.on('error', () => undefined);
   if (!options.redisUrl) await waitUntilReady(redis);

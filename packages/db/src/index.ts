@@ -10,6 +10,7 @@ export {
   type StoredCreditBatch,
   storeCreditBatch,
 } from './credits/store-credit-batch.js';
+export { isDatabaseUnavailable } from './database-unavailable.js';
 export * from './dispatch/index.js';
 export type {
   AccessTokenFetch,

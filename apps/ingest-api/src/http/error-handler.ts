@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '@minapush/db';
 import type { Logger } from '@minapush/logger';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ApiError } from './api-error.js';
@@ -50,6 +51,17 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
     if (apiError) {
       if (apiError.retryAfter !== undefined) res.setHeader('Retry-After', String(apiError.retryAfter));
       res.status(apiError.status).json(apiError.toBody());
+      return;
+    }
+    if (isDatabaseUnavailable(error)) {
+      logger.warn({ method: req.method, path: req.path }, 'postgres is unreachable');
+      res.setHeader('Retry-After', '5');
+      res.status(503).json({
+        error: {
+          code: 'database_unavailable',
+          message: 'The database is unreachable right now; nothing was stored, retry later.',
+        },
+      });
       return;
     }
     logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
