@@ -47,6 +47,8 @@ export interface HarnessOptions {
   admin?: { username: string; password: string };
   /** start the worker that stores accepted batches (default true) */
   worker?: boolean;
+  /** configure the app with this secret instead of the sandbox's (e.g. a wrong one) */
+  secret?: string;
   /** how many sandbox apps the API serves (default 1); the first is the default app */
   appCount?: number;
 }
@@ -96,6 +98,7 @@ export async function startHarness(options: HarnessOptions = {}) {
   const wechat = createWechatClient({ baseUrl: sandboxHttp.url, timeoutMs: 2_000 });
   const apps = sandboxApps.map((sandboxApp) => ({
     ...sandboxApp,
+    ...(options.secret ? { secret: options.secret } : {}),
     tokenMode: 'stable' as const,
     sendRatePerSecond: 20,
   }));
