@@ -286,11 +286,12 @@ export function createTokenService(options: TokenServiceOptions) {
      */
     refreshTokenIfStale(appId: string, staleToken: string): Promise<TokenOutcome> {
       // A stable fetch may answer the very same token, so the token's value alone cannot tell
-      // whether it was refreshed since the report: its fetch time can.
+      // whether it was refreshed since the report: its fetch time can. The caller held the token
+      // before reporting it, so one fetched in the same millisecond still counts as the stale one.
       const reportedAt = now();
       return obtain(
         appId,
-        (token) => (token.accessToken === staleToken && token.fetchedAt < reportedAt) || !usable(token),
+        (token) => (token.accessToken === staleToken && token.fetchedAt <= reportedAt) || !usable(token),
         'passive',
         'stale',
       );
