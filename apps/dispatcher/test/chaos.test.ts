@@ -60,6 +60,7 @@ describe('2,000 messages to 2,000 users under faults', () => {
 
     const messages = await h.db.message.findMany({ where: { id: { in: ids } } });
     expect(messages.every((m) => FINAL_STATUSES.has(m.status))).toBe(true);
+    expect(messages.filter((m) => m.status === 'sent' && !m.sentAt).map((m) => m.id)).toEqual([]);
     const deliveries = await h.deliveries();
     const perUser = new Map<string, number>();
     for (const d of deliveries) perUser.set(d.openid, (perUser.get(d.openid) ?? 0) + 1);

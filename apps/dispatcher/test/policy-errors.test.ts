@@ -71,6 +71,7 @@ describe('41029: formId already used', () => {
     await h.fault({ endpoint: 'template_send', dropReply: true, times: 1 });
     const view = await h.waitUntilFinal(await h.sendTemplate(openid));
     expect(view).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(view.sentAt).toEqual(expect.any(String));
     const deliveries = await h.deliveries(openid);
     expect(deliveries).toHaveLength(1);
     const credits = await h.credits(openid);

@@ -33,3 +33,20 @@ describe.each(['classic', 'stable'] as const)('single flight (%s)', (tokenMode) 
     expect(await h.fetches()).toHaveLength(fetchesBefore + 1);
   });
 });
+
+describe('single flight when WeChat fails', () => {
+  it('answers 200 concurrent callers with one failed fetch per process, not a fetch each', async () => {
+    h = await startRefresherHarness({ tokenMode: 'classic' });
+    const processes = [h.tokenService(), h.tokenService()];
+    await h.control('POST', `/apps/${h.app.appId}/faults`, { endpoint: 'token', errcode: -1, times: 1_000 });
+    const outcomes = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => processes[i % 2]!.getToken(h.app.appId)),
+    );
+    expect(new Set(outcomes.map((o) => (o.ok ? 'ok' : o.reason)))).toEqual(new Set(['unavailable']));
+    // A fault answers before the sandbox logs a fetch; its countdown counts the calls instead.
+    const state = await h.control<{ faults: Array<{ remaining: number }> }>('GET', `/apps/${h.app.appId}`);
+    const calls = 1_000 - (state.faults[0]?.remaining ?? 1_000);
+    expect(calls).toBeGreaterThanOrEqual(1);
+    expect(calls).toBeLessThanOrEqual(2);
+  });
+});

@@ -220,15 +220,20 @@ export function createTokenService(options: TokenServiceOptions) {
     needsRefresh: (token: CentralToken) => boolean,
     kind: FetchKind,
     reason: string,
+    /** when the caller asked: failures from then on answer it too */
+    started: number,
   ): Promise<TokenOutcome> {
     const appId = app.appId;
-    const started = now();
     const deadline = Date.now() + waitTimeoutMs;
     for (;;) {
       let current = await store.read(appId);
       if (current && !needsRefresh(current)) return { ok: true, token: current, fetched: false };
       const state = await health.read(appId);
       if (!state.healthy && now() < state.retryAt) return misconfigured(appId, state.errcode, state.retryAt);
+      // A fetch that failed after this caller arrived answers it too: without this, every caller
+      // queued behind a failing fetch would try again in turn.
+      const failure = await recentFailure(appId, started);
+      if (failure) return failure;
       const owner = await lock.tryAcquire(appId);
       if (owner) {
         try {
@@ -240,8 +245,6 @@ export function createTokenService(options: TokenServiceOptions) {
           await lock.release(appId, owner);
         }
       }
-      const failure = await recentFailure(appId, started);
-      if (failure) return failure;
       if (Date.now() >= deadline) {
         return {
           ok: false,
@@ -264,8 +267,11 @@ export function createTokenService(options: TokenServiceOptions) {
       return { ok: false, reason: 'unknown_app', message: `${appId} is not one of the configured apps` };
     const current = await store.read(appId);
     if (current && !needsRefresh(current)) return { ok: true, token: current, fetched: false };
+    const started = now();
     const previous = inProcess.get(appId) ?? Promise.resolve();
-    const mine = previous.catch(() => undefined).then(() => obtainUnderLock(app, needsRefresh, kind, reason));
+    const mine = previous
+      .catch(() => undefined)
+      .then(() => obtainUnderLock(app, needsRefresh, kind, reason, started));
     inProcess.set(appId, mine);
     try {
       return await mine;

@@ -185,6 +185,7 @@ export async function sendMessage(
       if (error.errcode === 41029 && mayHaveSent) {
         return finish('sent', {
           errmsg: 'delivered by an earlier attempt whose reply was lost (41029 on the retry)',
+          sentAt: new Date(deps.now()),
         });
       }
       await markCreditDead(db, { creditId: credit.id, messageId });
