@@ -52,6 +52,13 @@ logger.info(
 const server = createServer({ db, redis: connection, metrics }).listen(config.port, () => {
   logger.info({ port: config.port }, `dispatcher health on http://127.0.0.1:${config.port}/readyz`);
 });
+// The health port serves operators; a clash must not stop the work itself.
+server.on('error', (error: NodeJS.ErrnoException) => {
+  logger.error(
+    { port: config.port, code: error.code },
+    `health and metrics server not started (set DISPATCHER_PORT to a free port); dispatcher keeps running`,
+  );
+});
 
 let stopping = false;
 async function shutdown(signal: string) {

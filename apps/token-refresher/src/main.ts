@@ -50,6 +50,13 @@ logger.info(
 const server = createServer({ apps: config.apps, tokens, db, redis, metrics }).listen(config.port, () => {
   logger.info({ port: config.port }, `token-refresher health on http://127.0.0.1:${config.port}/readyz`);
 });
+// The health port serves operators; a clash must not stop the work itself.
+server.on('error', (error: NodeJS.ErrnoException) => {
+  logger.error(
+    { port: config.port, code: error.code },
+    `health and metrics server not started (set TOKEN_REFRESHER_PORT to a free port); token-refresher keeps running`,
+  );
+});
 
 let stopping = false;
 async function shutdown(signal: string) {

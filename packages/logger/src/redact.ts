@@ -13,7 +13,6 @@ export const SECRET_KEYS = [
   'authorization',
   'cookie',
   'js_code',
-  'code',
 ] as const;
 
 /** pino redact paths for SECRET_KEYS at the top level and up to three levels down. */
