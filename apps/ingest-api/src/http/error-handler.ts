@@ -35,8 +35,17 @@ function fromBodyParser(error: BodyParserError): ApiError | undefined {
     case 'request.aborted':
       return new ApiError(400, 'request_aborted', 'The request was aborted while its body was being read.');
     default:
-      return undefined;
+      break;
   }
+  // Express's own client errors, e.g. a path parameter whose %-encoding is broken (URIError, 400).
+  if (typeof error.status === 'number' && error.status >= 400 && error.status < 500) {
+    return new ApiError(
+      error.status,
+      error.status === 400 ? 'malformed_request' : 'request_refused',
+      'The request could not be read (check the URL encoding of the path and the body); see /docs.',
+    );
+  }
+  return undefined;
 }
 
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
