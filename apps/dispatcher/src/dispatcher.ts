@@ -6,6 +6,8 @@ import { messageQueueName, type Redis } from '@minapush/queues';
 import type { TokenService } from '@minapush/tokens';
 import type { WechatClient } from '@minapush/wechat';
 import { Queue, type Worker } from 'bullmq';
+import { createBroadcastProgress } from './broadcasts/broadcast-progress.js';
+import { createFanOutWorker } from './broadcasts/fan-out-worker.js';
 import { createMessageWorker } from './message-worker.js';
 import type { DispatcherMetrics } from './metrics.js';
 import { startStrandedMessageSweeper } from './stranded-message-sweeper.js';
@@ -34,6 +36,12 @@ export function startDispatcher(options: DispatcherOptions) {
   const owner = randomUUID();
   const queues = new Map<string, Queue>();
   const workers: Worker[] = [];
+  const broadcasts = createBroadcastProgress({
+    db: options.db,
+    redis: options.connection,
+    prefix: options.prefix,
+    logger: options.logger,
+  });
   for (const app of options.apps) {
     const queue = new Queue(messageQueueName(app.appId), {
       connection: options.connection,
@@ -58,12 +66,21 @@ export function startDispatcher(options: DispatcherOptions) {
       },
       logger: options.logger,
       metrics: options.metrics,
+      broadcasts,
     });
     worker.on('error', (error) =>
       options.logger.warn({ err: error, appId: app.appId }, 'message worker error'),
     );
     workers.push(worker);
   }
+  const fanOutWorker = createFanOutWorker({
+    db: options.db,
+    queues,
+    logger: options.logger,
+    connection: options.connection,
+    prefix: options.prefix,
+  });
+  fanOutWorker.on('error', (error) => options.logger.warn({ err: error }, 'fan-out worker error'));
   const sweeper = startStrandedMessageSweeper({
     db: options.db,
     queues,
@@ -76,6 +93,7 @@ export function startDispatcher(options: DispatcherOptions) {
   return {
     queues,
     workers,
+    fanOutWorker,
     /**
      * Stops taking jobs and waits for the ones in flight, at most `timeoutMs`; whatever is still
      * running then keeps its lease, which expires, and another dispatcher picks it up.
@@ -86,13 +104,13 @@ export function startDispatcher(options: DispatcherOptions) {
       );
       const graceful = (async () => {
         await sweeper.stop();
-        await Promise.all(workers.map((worker) => worker.close()));
+        await Promise.all([...workers, fanOutWorker].map((worker) => worker.close()));
         await Promise.all([...queues.values()].map((queue) => queue.close()));
         return 'closed' as const;
       })();
       if ((await Promise.race([graceful, timeout])) === 'timeout') {
         await Promise.race([
-          Promise.all(workers.map((worker) => worker.close(true))),
+          Promise.all([...workers, fanOutWorker].map((worker) => worker.close(true))),
           new Promise((r) => setTimeout(r, 500)),
         ]);
       }

@@ -2,6 +2,7 @@ import type { WechatAppConfig } from '@minapush/config';
 import type { Logger } from '@minapush/logger';
 import { messageQueueName, messageSendCatalog, parseCatalogJob, type Redis } from '@minapush/queues';
 import { type Queue, RateLimitError, UnrecoverableError, Worker } from 'bullmq';
+import type { BroadcastProgress } from './broadcasts/broadcast-progress.js';
 import type { DispatcherMetrics } from './metrics.js';
 import { type SendMessageDeps, sendMessage } from './send/send-message.js';
 
@@ -23,6 +24,8 @@ export interface MessageWorkerOptions {
   send: SendMessageDeps;
   logger: Logger;
   metrics: DispatcherMetrics;
+  /** records the progress of broadcasts as their messages finish */
+  broadcasts?: BroadcastProgress;
 }
 
 /**
@@ -47,6 +50,9 @@ export function createMessageWorker(options: MessageWorkerOptions): Worker {
         case 'finished':
           metrics.messagesFinished.inc({ app: app.appId, status: outcome.status });
           log.debug({ status: outcome.status, errcode: outcome.errcode }, 'message finished');
+          if (outcome.broadcastId) {
+            await options.broadcasts?.messageFinished(outcome.broadcastId, outcome.status, outcome.errcode);
+          }
           return { status: outcome.status };
         case 'not_taken':
           return { status: 'not_taken' };

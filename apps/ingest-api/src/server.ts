@@ -8,6 +8,7 @@ import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import { createAdminRouter } from './admin/admin-routes.js';
+import { createBroadcastsRouter, MAX_BROADCAST_BODY_BYTES } from './broadcasts/broadcasts-routes.js';
 import { createCreditIngestProducer } from './credits/credit-ingest-producer.js';
 import { createFormIdsRouter } from './credits/form-ids-route.js';
 import { createSeenFormIds } from './credits/seen-form-ids.js';
@@ -71,6 +72,8 @@ export function createServer(deps: ServerDeps): Express {
     });
     next();
   });
+  // parsed first, so the general limit below does not apply to a broadcast's audience
+  app.use('/v1/broadcasts', express.json({ limit: MAX_BROADCAST_BODY_BYTES, strict: true }));
   app.use(express.json({ limit: MAX_BODY_BYTES, strict: true }));
   app.use(express.urlencoded({ extended: false, limit: MAX_BODY_BYTES, parameterLimit: 300 }));
 
@@ -125,6 +128,17 @@ export function createServer(deps: ServerDeps): Express {
         appIds: deps.apps.map((candidate) => candidate.appId),
       },
       authenticate: apiKeyOnly,
+    }),
+  );
+  app.use(
+    createBroadcastsRouter({
+      db: deps.db,
+      redis: deps.redis,
+      prefix: deps.queuePrefix,
+      defaultAppId: deps.apps[0]?.appId ?? '',
+      appIds: deps.apps.map((candidate) => candidate.appId),
+      authenticate: apiKeyOnly,
+      now,
     }),
   );
   app.use(createAccessTokenRouter({ tokens: deps.tokens, authenticate: apiKeyOnly }));

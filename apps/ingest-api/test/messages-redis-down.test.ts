@@ -35,3 +35,18 @@ describe('POST /v1/messages when Redis is down', () => {
     expect((await response.json()).error.details).toEqual({ field: 'data.thing1.value' });
   });
 });
+
+describe('POST /v1/broadcasts when Redis is down', () => {
+  it('answers 503 queue_unavailable and stores nothing', async () => {
+    const templateId = `tmpl-${randomUUID()}`;
+    const response = await h.post(
+      '/v1/broadcasts',
+      { kind: 'subscribe', templateId, data: { thing1: 'x' }, audience: { type: 'all' } },
+      h.apiKey,
+    );
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('5');
+    expect((await response.json()).error.code).toBe('queue_unavailable');
+    expect(await h.db.broadcast.count({ where: { templateId } })).toBe(0);
+  });
+});

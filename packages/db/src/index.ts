@@ -1,4 +1,22 @@
 export {
+  type BroadcastAudience,
+  type BroadcastToCreate,
+  type BroadcastView,
+  type CancelBroadcastResult,
+  cancelBroadcast,
+  completeBroadcastIfDone,
+  countBroadcastMessages,
+  createBroadcast,
+  deleteUnstartedBroadcast,
+  findBroadcast,
+  findBroadcastView,
+  finishBroadcastFanOut,
+  insertBroadcastMessages,
+  listAppUserPage,
+  pauseBroadcast,
+  startBroadcast,
+} from './broadcasts/broadcasts.js';
+export {
   type CreateDatabaseOptions,
   createDatabase,
   type Database,

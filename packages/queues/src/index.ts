@@ -1,4 +1,14 @@
 export {
+  type BroadcastAudienceInput,
+  broadcastAudienceSchema,
+  broadcastFanOutCatalog,
+  broadcastQueueName,
+  enqueueBroadcastFanOut,
+  type FanOutBroadcastPayload,
+  fanOutBroadcastSchema,
+  MAX_BROADCAST_OPENIDS,
+} from './broadcasts/catalog.js';
+export {
   creditIngestCatalog,
   creditToStoreSchema,
   MAX_CREDITS_PER_BATCH,

@@ -27,7 +27,13 @@ import {
 
 /** How a send ended, for the worker: finish the job, retry it with backoff, or pause the app's queue. */
 export type SendOutcome =
-  | { type: 'finished'; status: FinalMessageStatus; errcode?: number | undefined }
+  | {
+      type: 'finished';
+      status: FinalMessageStatus;
+      errcode?: number | undefined;
+      /** set for a message of a broadcast, whose progress the worker then records */
+      broadcastId?: string | undefined;
+    }
   | { type: 'not_taken' }
   | { type: 'retry_later'; reason: string }
   | { type: 'pause_app'; untilMs: number; window: QuotaWindow };
@@ -83,7 +89,12 @@ export async function sendMessage(
       errmsg: extra.errmsg ?? null,
       ...(extra.sentAt ? { sentAt: extra.sentAt } : {}),
     });
-    return { type: 'finished', status, errcode: extra.errcode };
+    return {
+      type: 'finished',
+      status,
+      errcode: extra.errcode,
+      ...(message.broadcastId ? { broadcastId: message.broadcastId } : {}),
+    };
   };
 
   // What earlier runs did: a worker that died after a call leaves its record behind.
@@ -96,6 +107,21 @@ export async function sendMessage(
     return finish('unknown', {
       errmsg: 'an earlier attempt may have been delivered (its reply was lost); not resent',
     });
+  }
+
+  // A broadcast's status is read with the lease: a cancelled one sends nothing more, and a paused
+  // one leaves its messages queued (the sweeper gives them a job again later) without using a credit.
+  if (message.broadcastStatus === 'cancelled') {
+    // A credit taken by an earlier run that never reached WeChat goes back to the user.
+    const held = message.credit;
+    if (held && !attempts.some((attempt) => attempt.creditId === held.id)) {
+      await returnCreditUse(db, { creditId: held.id, messageId });
+    }
+    return finish('cancelled', { errmsg: 'the broadcast was cancelled' });
+  }
+  if (message.broadcastStatus === 'paused') {
+    await releaseMessageLease(db, { messageId, owner });
+    return { type: 'not_taken' };
   }
 
   let credit: Held | undefined =

@@ -1,5 +1,6 @@
 import { messageRequestSchema } from '@minapush/queues';
 import { z } from 'zod';
+import { broadcastRequestSchema } from '../broadcasts/broadcasts-routes.js';
 import { formIdsBodySchema } from '../credits/form-ids-route.js';
 import { subscriptionsBodySchema } from '../credits/subscriptions-route.js';
 import { createSessionBodySchema } from '../sessions/sessions-route.js';
@@ -54,6 +55,41 @@ const rejectionSchema = {
 };
 
 const MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'failed', 'skipped', 'unknown', 'cancelled'];
+
+const BROADCAST_STATUSES = ['scheduled', 'running', 'paused', 'completed', 'cancelled'];
+
+const countSchema = { type: 'integer', minimum: 0 };
+
+const broadcastSchema = {
+  type: 'object',
+  required: [
+    'id',
+    'appId',
+    'status',
+    'total',
+    'sent',
+    'failed',
+    'skipped',
+    'unknown',
+    'pending',
+    'createdAt',
+  ],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    appId: { type: 'string' },
+    status: { enum: BROADCAST_STATUSES },
+    total: countSchema,
+    sent: countSchema,
+    failed: countSchema,
+    skipped: countSchema,
+    unknown: countSchema,
+    pending: { ...countSchema, description: 'queued or being sent' },
+    createdAt: { type: 'string', format: 'date-time' },
+    startedAt: { type: 'string', format: 'date-time' },
+    finishedAt: { type: 'string', format: 'date-time' },
+    pausedReason: { type: 'string' },
+  },
+};
 
 const messageSchema = {
   type: 'object',
@@ -248,6 +284,88 @@ export function buildOpenApiDocument() {
             '401': errorResponse('no or bad credentials'),
             '403': errorResponse('a session token: this endpoint takes API keys only'),
             '404': errorResponse('`message_not_found`'),
+          },
+        },
+      },
+      '/v1/broadcasts': {
+        post: {
+          summary: 'Send one message to many users',
+          description:
+            'The broadcast is stored as `scheduled` and fanned out at `sendAt` (now when absent or past): one message per user, whatever the retries; a repeated openid gets one message. `data` follows the rules of POST /v1/messages (422 `invalid_data` naming the field). Several consecutive template-level errors (40037, 41030, 47003, 48001) pause it with `pausedReason`. The body may be up to 8 MiB.',
+          security: [{ apiKey: [] }],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: json(broadcastRequestSchema) } },
+          },
+          responses: {
+            '202': {
+              description: 'stored and scheduled',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['id', 'status'],
+                    properties: {
+                      id: { type: 'string', format: 'uuid' },
+                      status: { enum: BROADCAST_STATUSES },
+                    },
+                  },
+                },
+              },
+            },
+            ...standardErrors,
+            '403': errorResponse('a session token: this endpoint takes API keys only'),
+            '413': errorResponse('body above 8 MiB'),
+            '422': errorResponse('`invalid_data` (`details.field` names the value) or `unknown_app`'),
+            '503': errorResponse(
+              '`queue_unavailable`: nothing was stored; retry after `Retry-After` seconds',
+            ),
+          },
+        },
+      },
+      '/v1/broadcasts/{id}': {
+        get: {
+          summary: 'How a broadcast is going',
+          security: [{ apiKey: [] }],
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+          ],
+          responses: {
+            '200': {
+              description:
+                'total = sent + failed + skipped + unknown + pending; once completed nothing is pending',
+              content: { 'application/json': { schema: broadcastSchema } },
+            },
+            '401': errorResponse('no or bad credentials'),
+            '403': errorResponse('a session token: this endpoint takes API keys only'),
+            '404': errorResponse('`broadcast_not_found`'),
+          },
+        },
+      },
+      '/v1/broadcasts/{id}/cancel': {
+        post: {
+          summary: 'Cancel a broadcast: messages not yet sent are not sent',
+          security: [{ apiKey: [] }],
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+          ],
+          responses: {
+            '200': {
+              description: 'cancelled (also when it already was)',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['id', 'status'],
+                    properties: { id: { type: 'string', format: 'uuid' }, status: { const: 'cancelled' } },
+                  },
+                },
+              },
+            },
+            '401': errorResponse('no or bad credentials'),
+            '403': errorResponse('a session token: this endpoint takes API keys only'),
+            '404': errorResponse('`broadcast_not_found`'),
+            '409': errorResponse('`broadcast_finished`: it completed already'),
           },
         },
       },

@@ -1,5 +1,5 @@
 import type { Database } from '../create-database.js';
-import type { CreditState, MessageKind, MessageStatus } from '../generated/prisma/client.js';
+import type { BroadcastStatus, CreditState, MessageKind, MessageStatus } from '../generated/prisma/client.js';
 
 // The send path runs these statements for every message, so they are single raw statements:
 // one round trip each, and none of the query compiler's work (several times the CPU of raw SQL).
@@ -18,6 +18,9 @@ export interface LeasedMessage {
   miniprogramState: string | null;
   lang: string | null;
   credit: { id: bigint; formId: string | null; state: CreditState } | null;
+  /** the broadcast the message belongs to, and that broadcast's status when the lease was taken */
+  broadcastId: string | null;
+  broadcastStatus: BroadcastStatus | null;
 }
 
 interface LeasedRow {
@@ -34,6 +37,8 @@ interface LeasedRow {
   credit_id: bigint | null;
   credit_form_id: string | null;
   credit_state: CreditState | null;
+  broadcast_id: string | null;
+  broadcast_status: BroadcastStatus | null;
 }
 
 /**
@@ -51,12 +56,14 @@ export async function takeMessageLease(
       SET status = 'sending', lease_owner = ${lease.owner}::uuid, lease_until = ${until}, updated_at = now()
       WHERE id = ${lease.messageId}::uuid AND status IN ('queued', 'sending')
         AND (lease_until IS NULL OR lease_until < ${lease.now})
-      RETURNING id, app_id, openid, kind, template_id, data, page, emphasis_keyword, miniprogram_state, lang, credit_id
+      RETURNING id, app_id, openid, kind, template_id, data, page, emphasis_keyword, miniprogram_state, lang, credit_id, broadcast_id
     )
     SELECT taken.id::text AS id, taken.app_id, taken.openid, taken.kind, taken.template_id, taken.data, taken.page,
       taken.emphasis_keyword, taken.miniprogram_state, taken.lang, taken.credit_id,
-      c.form_id AS credit_form_id, c.state AS credit_state
-    FROM taken LEFT JOIN send_credits c ON c.id = taken.credit_id`;
+      c.form_id AS credit_form_id, c.state AS credit_state,
+      taken.broadcast_id::text AS broadcast_id, b.status AS broadcast_status
+    FROM taken LEFT JOIN send_credits c ON c.id = taken.credit_id
+      LEFT JOIN broadcasts b ON b.id = taken.broadcast_id`;
   const [row] = rows;
   if (!row) return undefined;
   return {
@@ -74,6 +81,8 @@ export async function takeMessageLease(
       row.credit_id === null || row.credit_state === null
         ? null
         : { id: row.credit_id, formId: row.credit_form_id, state: row.credit_state },
+    broadcastId: row.broadcast_id,
+    broadcastStatus: row.broadcast_status,
   };
 }
 
@@ -94,7 +103,10 @@ export async function releaseMessageLease(
     WHERE id = ${release.messageId}::uuid AND lease_owner = ${release.owner}::uuid`;
 }
 
-export type FinalMessageStatus = Extract<MessageStatus, 'sent' | 'failed' | 'skipped' | 'unknown'>;
+export type FinalMessageStatus = Extract<
+  MessageStatus,
+  'sent' | 'failed' | 'skipped' | 'unknown' | 'cancelled'
+>;
 
 /** Records a message's final status; only the lease owner may, so a late worker changes nothing. */
 export async function finishMessage(

@@ -1,0 +1,209 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../create-database.js';
+import type { Broadcast, BroadcastStatus, MessageKind, Prisma } from '../generated/prisma/client.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Who a broadcast goes to: every recorded user of the app, or a list of openids. */
+export type BroadcastAudience = { type: 'all' } | { type: 'openids'; openids: string[] };
+
+export interface BroadcastToCreate {
+  appId: string;
+  kind: MessageKind;
+  templateId: string;
+  /** WeChat's wire shape, `{"thing1":{"value":"…"}}` */
+  data: Record<string, { value: string }>;
+  page?: string | undefined;
+  audience: BroadcastAudience;
+  sendAt?: Date | undefined;
+}
+
+/** Stores a broadcast as `scheduled`; its fan-out job creates its messages. */
+export async function createBroadcast(db: Database, input: BroadcastToCreate): Promise<Broadcast> {
+  return db.broadcast.create({
+    data: {
+      appId: input.appId,
+      kind: input.kind,
+      templateId: input.templateId,
+      data: input.data,
+      page: input.page ?? null,
+      audience: input.audience as unknown as Prisma.InputJsonValue,
+      sendAt: input.sendAt ?? null,
+    },
+  });
+}
+
+/** Removes a broadcast that was never fanned out (its job could not be queued). */
+export async function deleteUnstartedBroadcast(db: Database, id: string): Promise<void> {
+  await db.broadcast.deleteMany({ where: { id, status: 'scheduled', startedAt: null } });
+}
+
+/** The broadcast with this id, or null; an id that is not a UUID names no broadcast. */
+export async function findBroadcast(db: Database, id: string): Promise<Broadcast | null> {
+  if (!UUID.test(id)) return null;
+  return db.broadcast.findUnique({ where: { id } });
+}
+
+export interface BroadcastView {
+  id: string;
+  appId: string;
+  status: BroadcastStatus;
+  /** sent + failed + skipped + unknown + pending; messages cancelled with the broadcast are not counted */
+  total: number;
+  sent: number;
+  failed: number;
+  skipped: number;
+  unknown: number;
+  /** queued or sending */
+  pending: number;
+  cancelled: number;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  pausedReason: string | null;
+}
+
+/** A broadcast and its messages counted per status, in one GROUP BY over its messages. */
+export async function findBroadcastView(db: Database, id: string): Promise<BroadcastView | null> {
+  const broadcast = await findBroadcast(db, id);
+  if (!broadcast) return null;
+  const rows = await db.$queryRaw<Array<{ status: string; count: number }>>`
+    SELECT status::text AS status, count(*)::int AS count FROM messages
+    WHERE broadcast_id = ${id}::uuid GROUP BY status`;
+  const count = (status: string) => rows.find((row) => row.status === status)?.count ?? 0;
+  const view = {
+    sent: count('sent'),
+    failed: count('failed'),
+    skipped: count('skipped'),
+    unknown: count('unknown'),
+    pending: count('queued') + count('sending'),
+    cancelled: count('cancelled'),
+  };
+  return {
+    id: broadcast.id,
+    appId: broadcast.appId,
+    status: broadcast.status,
+    total: view.sent + view.failed + view.skipped + view.unknown + view.pending,
+    ...view,
+    createdAt: broadcast.createdAt,
+    startedAt: broadcast.startedAt,
+    finishedAt: broadcast.finishedAt,
+    pausedReason: broadcast.pausedReason,
+  };
+}
+
+/** scheduled → running; a broadcast already past scheduled is left as it is. Answers its status now. */
+export async function startBroadcast(db: Database, id: string): Promise<BroadcastStatus | undefined> {
+  const rows = await db.$queryRaw<Array<{ status: BroadcastStatus }>>`
+    UPDATE broadcasts SET status = CASE WHEN status = 'scheduled' THEN 'running'::broadcast_status ELSE status END,
+      started_at = CASE WHEN status = 'scheduled' THEN now() ELSE started_at END
+    WHERE id = ${id}::uuid RETURNING status`;
+  return rows[0]?.status;
+}
+
+/**
+ * Creates the messages of a chunk of the audience, once per (broadcast, openid) whatever the
+ * retries, and answers the ids of the chunk's messages still `queued`: the new ones and those a
+ * crashed earlier run created but may not have queued. Ids are made here (the messages table has
+ * no database default for them).
+ */
+export async function insertBroadcastMessages(
+  db: Database,
+  broadcast: Pick<Broadcast, 'id'>,
+  openids: readonly string[],
+): Promise<string[]> {
+  if (openids.length === 0) return [];
+  const rows = JSON.stringify(openids.map((openid) => ({ id: randomUUID(), openid })));
+  const inserted = await db.$queryRaw<Array<{ id: string }>>`
+    WITH chunk AS (
+      SELECT x.id, x.openid FROM jsonb_to_recordset(${rows}::jsonb) AS x(id uuid, openid varchar(128))
+    ), created AS (
+      INSERT INTO messages (id, app_id, openid, kind, template_id, data, page, broadcast_id)
+      SELECT chunk.id, b.app_id, chunk.openid, b.kind, b.template_id, b.data, b.page, b.id
+      FROM chunk JOIN broadcasts b ON b.id = ${broadcast.id}::uuid
+      ON CONFLICT (broadcast_id, openid) DO NOTHING
+      RETURNING id
+    )
+    SELECT id::text AS id FROM created
+    UNION
+    SELECT m.id::text AS id FROM messages m JOIN chunk ON m.openid = chunk.openid
+    WHERE m.broadcast_id = ${broadcast.id}::uuid AND m.status = 'queued'`;
+  return inserted.map((row) => row.id);
+}
+
+/** A page of the app's recorded users, in id order after `afterId` (keyset pagination). */
+export async function listAppUserPage(
+  db: Database,
+  page: { appId: string; afterId: bigint; limit: number },
+): Promise<Array<{ id: bigint; openid: string }>> {
+  return db.$queryRaw<Array<{ id: bigint; openid: string }>>`
+    SELECT id, openid FROM app_users WHERE app_id = ${page.appId} AND id > ${page.afterId}
+    ORDER BY id LIMIT ${page.limit}`;
+}
+
+export async function countBroadcastMessages(db: Database, id: string): Promise<number> {
+  const rows = await db.$queryRaw<Array<{ count: number }>>`
+    SELECT count(*)::int AS count FROM messages WHERE broadcast_id = ${id}::uuid`;
+  return rows[0]?.count ?? 0;
+}
+
+/**
+ * Marks the fan-out done by recording `total` (a broadcast's total stays 0 until then) and
+ * completes an empty broadcast at once.
+ */
+export async function finishBroadcastFanOut(db: Database, id: string): Promise<void> {
+  await db.$executeRaw`
+    UPDATE broadcasts SET total = (SELECT count(*)::int FROM messages WHERE broadcast_id = ${id}::uuid)
+    WHERE id = ${id}::uuid`;
+  await db.$executeRaw`
+    UPDATE broadcasts SET status = 'completed', finished_at = now()
+    WHERE id = ${id}::uuid AND status = 'running' AND total = 0`;
+}
+
+export type CancelBroadcastResult =
+  | { ok: true; status: 'cancelled' }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'finished'; status: BroadcastStatus };
+
+/**
+ * Cancels a broadcast and every message of it not yet taken by a sender; a message being sent
+ * right now finishes, and the send path cancels any message it takes later.
+ */
+export async function cancelBroadcast(db: Database, id: string): Promise<CancelBroadcastResult> {
+  if (!UUID.test(id)) return { ok: false, reason: 'not_found' };
+  const rows = await db.$queryRaw<Array<{ status: BroadcastStatus }>>`
+    WITH target AS (SELECT id, status AS before FROM broadcasts WHERE id = ${id}::uuid FOR UPDATE)
+    UPDATE broadcasts b SET
+      status = CASE WHEN target.before = 'completed' THEN b.status ELSE 'cancelled'::broadcast_status END,
+      finished_at = CASE WHEN target.before IN ('completed', 'cancelled') THEN b.finished_at ELSE now() END
+    FROM target WHERE b.id = target.id RETURNING b.status`;
+  const [row] = rows;
+  if (!row) return { ok: false, reason: 'not_found' };
+  if (row.status !== 'cancelled') return { ok: false, reason: 'finished', status: row.status };
+  await db.$executeRaw`
+    UPDATE messages SET status = 'cancelled', updated_at = now(), errmsg = 'the broadcast was cancelled'
+    WHERE broadcast_id = ${id}::uuid AND status = 'queued'`;
+  return { ok: true, status: 'cancelled' };
+}
+
+/** Pauses a running broadcast with the reason; its senders leave its messages queued. */
+export async function pauseBroadcast(db: Database, id: string, reason: string): Promise<boolean> {
+  const changed = await db.$executeRaw`
+    UPDATE broadcasts SET status = 'paused', paused_reason = ${reason.slice(0, 1024)}
+    WHERE id = ${id}::uuid AND status IN ('scheduled', 'running')`;
+  return changed === 1;
+}
+
+/**
+ * running → completed once the fan-out is done (total > 0, see `finishBroadcastFanOut`) and no
+ * message is queued or sending. Cheap: the (broadcast_id, openid) index finds the messages.
+ */
+export async function completeBroadcastIfDone(db: Database, id: string): Promise<boolean> {
+  const changed = await db.$executeRaw`
+    UPDATE broadcasts SET status = 'completed', finished_at = now()
+    WHERE id = ${id}::uuid AND status = 'running' AND total > 0
+      AND NOT EXISTS (
+        SELECT 1 FROM messages WHERE broadcast_id = ${id}::uuid AND status IN ('queued', 'sending')
+      )`;
+  return changed === 1;
+}
