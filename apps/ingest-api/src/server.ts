@@ -82,7 +82,14 @@ export function createServer(deps: ServerDeps): Express {
   const sessionOrApiKey = authenticate({ isApiKey, sessions: deps.sessions, allow: ['session', 'api_key'] });
   const apiKeyOnly = authenticate({ isApiKey, sessions: deps.sessions, allow: ['api_key'] });
 
-  app.use(createHealthRouter({ db: deps.db, redis: deps.redis }));
+  app.use(
+    createHealthRouter({
+      db: deps.db,
+      redis: deps.redis,
+      appIds: deps.apps.map((a) => a.appId),
+      tokens: deps.tokens,
+    }),
+  );
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });

@@ -26,6 +26,11 @@ describe('an app whose secret WeChat refuses', () => {
     expect(refresh.status).toBe(503);
     const refreshText = await refresh.text();
 
+    // Readiness stays 200 (Postgres and Redis answer) and names the app WeChat refuses.
+    const ready = await fetch(`${h.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect((await ready.json()).apps[h.appId]).toEqual({ status: 'misconfigured', errcode: 40125 });
+
     for (const leak of [WRONG_SECRET, h.secret]) {
       expect(text).not.toContain(leak);
       expect(refreshText).not.toContain(leak);

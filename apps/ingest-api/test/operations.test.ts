@@ -19,7 +19,11 @@ describe('operating the ingest API', () => {
     expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${h.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { postgres: 'up', redis: 'up' } });
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      checks: { postgres: 'up', redis: 'up' },
+      apps: { [h.appId]: { status: 'ok' } },
+    });
   });
 
   it('exposes Prometheus metrics that count accepted and rejected credits', async () => {

@@ -1,5 +1,6 @@
 import { type Database, pingDatabase } from '@minapush/db';
 import { pingRedis, type Redis } from '@minapush/queues';
+import type { TokenService } from '@minapush/tokens';
 import { Router } from 'express';
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -16,8 +17,17 @@ async function withinTimeout(check: Promise<boolean>): Promise<boolean> {
   }
 }
 
-/** /healthz: the process runs. /readyz: Postgres and Redis answer. */
-export function createHealthRouter(deps: { db: Database; redis: Redis }): Router {
+/**
+ * /healthz: the process runs. /readyz: Postgres and Redis answer (503 naming which is down). It also
+ * reports whether WeChat accepts each app's credentials, as detail: a misconfigured app does not make
+ * this API unready, since everything but sending still works.
+ */
+export function createHealthRouter(deps: {
+  db: Database;
+  redis: Redis;
+  appIds: readonly string[];
+  tokens: Pick<TokenService, 'readHealth'>;
+}): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -29,7 +39,13 @@ export function createHealthRouter(deps: { db: Database; redis: Redis }): Router
     ]);
     const checks = { postgres: postgres ? 'up' : 'down', redis: redis ? 'up' : 'down' };
     if (postgres && redis) {
-      res.json({ status: 'ready', checks });
+      const apps: Record<string, { status: string; errcode?: number | undefined }> = {};
+      for (const appId of deps.appIds) {
+        const health = await deps.tokens.readHealth(appId).catch(() => undefined);
+        apps[appId] =
+          health && !health.healthy ? { status: 'misconfigured', errcode: health.errcode } : { status: 'ok' };
+      }
+      res.json({ status: 'ready', checks, apps });
       return;
     }
     const down = Object.entries(checks)
