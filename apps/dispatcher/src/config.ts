@@ -1,4 +1,10 @@
-import { parseEnvironment, portSchema, serviceEnvironmentShape, WECHAT_APPS_HINT } from '@minapush/config';
+import {
+  parseEnvironment,
+  portSchema,
+  serviceEnvironmentShape,
+  serviceSettings,
+  WECHAT_APPS_HINT,
+} from '@minapush/config';
 import { z } from 'zod';
 
 const environmentSchema = z.object({
@@ -22,13 +28,7 @@ const environmentSchema = z.object({
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
   const parsed = parseEnvironment(environmentSchema, env, { WECHAT_APPS: WECHAT_APPS_HINT });
   return {
-    databaseUrl: parsed.DATABASE_URL,
-    redisUrl: parsed.REDIS_URL,
-    wechatApiBaseUrl: parsed.WECHAT_API_BASE_URL,
-    wechatTimeoutMs: parsed.WECHAT_TIMEOUT_MS,
-    logLevel: parsed.LOG_LEVEL,
-    apps: parsed.WECHAT_APPS,
-    queuePrefix: parsed.QUEUE_PREFIX,
+    ...serviceSettings(parsed),
     port: parsed.DISPATCHER_PORT,
     concurrency: parsed.DISPATCHER_CONCURRENCY,
     creditExpiryMarginMs: parsed.CREDIT_EXPIRY_MARGIN_MS,

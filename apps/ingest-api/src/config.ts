@@ -3,6 +3,7 @@ import {
   parseEnvironment,
   portSchema,
   serviceEnvironmentShape,
+  serviceSettings,
   WECHAT_APPS_HINT,
 } from '@minapush/config';
 import { z } from 'zod';
@@ -38,17 +39,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ? { username: parsed.ADMIN_USERNAME, password: parsed.ADMIN_PASSWORD }
       : undefined;
   return {
-    databaseUrl: parsed.DATABASE_URL,
-    redisUrl: parsed.REDIS_URL,
-    wechatApiBaseUrl: parsed.WECHAT_API_BASE_URL,
-    wechatTimeoutMs: parsed.WECHAT_TIMEOUT_MS,
-    logLevel: parsed.LOG_LEVEL,
+    ...serviceSettings(parsed),
     port: parsed.PORT,
-    apps: parsed.WECHAT_APPS,
     apiKeys: parsed.API_KEYS,
     session: { secret: parsed.SESSION_SECRET, ttlSeconds: parsed.SESSION_TTL_SECONDS },
     admin,
-    queuePrefix: parsed.QUEUE_PREFIX,
     ingestWorkerConcurrency: parsed.INGEST_WORKER_CONCURRENCY,
     /** short session secrets are accepted but weak; main.ts warns about them */
     weakSessionSecret: parsed.SESSION_SECRET.length < 32,

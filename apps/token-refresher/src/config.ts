@@ -1,4 +1,10 @@
-import { parseEnvironment, portSchema, serviceEnvironmentShape, WECHAT_APPS_HINT } from '@minapush/config';
+import {
+  parseEnvironment,
+  portSchema,
+  serviceEnvironmentShape,
+  serviceSettings,
+  WECHAT_APPS_HINT,
+} from '@minapush/config';
 import { z } from 'zod';
 
 const environmentSchema = z.object({
@@ -12,13 +18,7 @@ const environmentSchema = z.object({
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
   const parsed = parseEnvironment(environmentSchema, env, { WECHAT_APPS: WECHAT_APPS_HINT });
   return {
-    databaseUrl: parsed.DATABASE_URL,
-    redisUrl: parsed.REDIS_URL,
-    wechatApiBaseUrl: parsed.WECHAT_API_BASE_URL,
-    wechatTimeoutMs: parsed.WECHAT_TIMEOUT_MS,
-    logLevel: parsed.LOG_LEVEL,
-    apps: parsed.WECHAT_APPS,
-    queuePrefix: parsed.QUEUE_PREFIX,
+    ...serviceSettings(parsed),
     port: parsed.TOKEN_REFRESHER_PORT,
     checkIntervalMs: parsed.TOKEN_CHECK_INTERVAL_MS,
     automaticShare: parsed.TOKEN_AUTOMATIC_SHARE,

@@ -44,3 +44,20 @@ export const serviceEnvironmentShape = {
 
 /** What to say next to a bad WECHAT_APPS. */
 export const WECHAT_APPS_HINT = `a JSON array such as ${WECHAT_APPS_EXAMPLE}; \`npm start\` without it runs the local sandbox`;
+
+type ServiceEnvironment = {
+  [K in keyof typeof serviceEnvironmentShape]: z.infer<(typeof serviceEnvironmentShape)[K]>;
+};
+
+/** The settings every service app takes from its parsed environment, under their code names. */
+export function serviceSettings(parsed: ServiceEnvironment) {
+  return {
+    databaseUrl: parsed.DATABASE_URL,
+    redisUrl: parsed.REDIS_URL,
+    wechatApiBaseUrl: parsed.WECHAT_API_BASE_URL,
+    wechatTimeoutMs: parsed.WECHAT_TIMEOUT_MS,
+    logLevel: parsed.LOG_LEVEL,
+    apps: parsed.WECHAT_APPS,
+    queuePrefix: parsed.QUEUE_PREFIX,
+  };
+}

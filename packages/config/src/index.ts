@@ -7,6 +7,7 @@ export {
   logLevelSchema,
   portSchema,
   serviceEnvironmentShape,
+  serviceSettings,
   WECHAT_APPS_HINT,
 } from './common.js';
 export { ConfigError } from './config-error.js';

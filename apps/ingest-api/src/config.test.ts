@@ -1,0 +1,55 @@
+import { ConfigError } from '@minapush/config';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+
+const minimal = { WECHAT_APPS: '[{"appId":"wxa","secret":"s-123"}]', SESSION_SECRET: 'x'.repeat(40) };
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig(minimal);
+    expect(config).toMatchObject({
+      databaseUrl: 'postgresql://postgres@127.0.0.1:5432/minapush',
+      redisUrl: 'redis://127.0.0.1:6379',
+      wechatApiBaseUrl: 'https://api.weixin.qq.com',
+      port: 3000,
+      logLevel: 'info',
+      queuePrefix: 'minapush',
+      apiKeys: [],
+      admin: undefined,
+      weakSessionSecret: false,
+    });
+    expect(config.apps).toEqual([
+      { appId: 'wxa', secret: 's-123', tokenMode: 'stable', sendRatePerSecond: 20 },
+    ]);
+  });
+
+  it('needs WECHAT_APPS and SESSION_SECRET, and says how to fix each without echoing values', () => {
+    try {
+      loadConfig({ API_KEYS: 'k1,k2', PORT: 'eighty' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const message = (error as Error).message;
+      expect(message).toMatch(/WECHAT_APPS: .*npm start/);
+      expect(message).toMatch(/SESSION_SECRET: .*openssl rand/);
+      expect(message).toMatch(/PORT/);
+      expect(message).not.toContain('k1');
+    }
+  });
+
+  it('splits API_KEYS, enables admin only with both credentials, and flags a short session secret', () => {
+    const config = loadConfig({
+      ...minimal,
+      API_KEYS: ' a , ,b ',
+      ADMIN_USERNAME: 'ops',
+      SESSION_SECRET: 'short',
+    });
+    expect(config.apiKeys).toEqual(['a', 'b']);
+    expect(config.admin).toBeUndefined();
+    expect(config.weakSessionSecret).toBe(true);
+    expect(loadConfig({ ...minimal, ADMIN_USERNAME: 'ops', ADMIN_PASSWORD: 'pw' }).admin).toEqual({
+      username: 'ops',
+      password: 'pw',
+    });
+  });
+});
