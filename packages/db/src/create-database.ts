@@ -22,12 +22,19 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
   return new PrismaClient({ adapter });
 }
 
-/** True when Postgres answers a trivial query within the pool's connection timeout. */
-export async function pingDatabase(db: Database): Promise<boolean> {
+/** True when Postgres answers a trivial query within `timeoutMs`; never hangs a health check. */
+export async function pingDatabase(db: Database, timeoutMs = 2_000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const query = db.$queryRaw`SELECT 1`.then(
+    () => true,
+    () => false,
+  );
   try {
-    await db.$queryRaw`SELECT 1`;
-    return true;
-  } catch {
-    return false;
+    return await Promise.race([query, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -42,9 +42,14 @@ export async function waitUntilReady(redis: Redis, timeoutMs = 5_000): Promise<v
   });
 }
 
-/** True when Redis answers PING. */
-export async function pingRedis(redis: Redis): Promise<boolean> {
+/**
+ * True when Redis answers PING. A connection not ready within `timeoutMs` counts as down: a worker
+ * connection would otherwise hold the PING in its offline queue until Redis is back, and a health
+ * check would hang.
+ */
+export async function pingRedis(redis: Redis, timeoutMs = 2_000): Promise<boolean> {
   try {
+    await waitUntilReady(redis, timeoutMs);
     return (await redis.ping()) === 'PONG';
   } catch {
     return false;
