@@ -7,21 +7,31 @@ import {
 } from '@minapush/config';
 import { z } from 'zod';
 
+const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
 const environmentSchema = z.object({
   ...serviceEnvironmentShape,
   DISPATCHER_PORT: portSchema.default(3002),
-  DISPATCHER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
-  CREDIT_EXPIRY_MARGIN_MS: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(86_400_000)
-    .default(10 * 60_000),
-  MESSAGE_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
-  SWEEP_INTERVAL_MS: z.coerce.number().int().min(200).max(3_600_000).default(15_000),
+  // single messages (the transactional lane) in flight per app and process
+  DISPATCHER_CONCURRENCY: count(1, 500).default(20),
+  // broadcast batches (the bulk lane) in flight per app and process
+  BATCH_CONCURRENCY: count(1, 64).default(4),
+  // WeChat calls in flight per batch
+  BATCH_SEND_CONCURRENCY: count(1, 256).default(32),
+  // messages per batch: one bulk job, one lease and a few statements each
+  BATCH_SIZE: count(1, 1_000).default(250),
+  // sockets to WeChat per process, kept alive across sends
+  WECHAT_CONNECTIONS: count(1, 1_024).default(128),
+  CREDIT_EXPIRY_MARGIN_MS: count(0, 86_400_000).default(10 * 60_000),
+  MESSAGE_LEASE_MS: count(1_000, 3_600_000).default(60_000),
+  RECONCILE_INTERVAL_MS: count(200, 3_600_000).default(2_000),
+  // a queued message or batch untouched this long without a live job is queued again
+  RECONCILE_GRACE_MS: count(0, 3_600_000).default(10_000),
+  // after a 45011 halves an app's rate, the time it takes to climb back to sendRatePerSecond
+  SEND_RATE_RECOVERY_MS: count(1_000, 86_400_000).default(5 * 60_000),
   // how long a job may go without its worker's heartbeat before BullMQ hands it to another worker
-  JOB_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+  JOB_LOCK_MS: count(1_000, 600_000).default(30_000),
+  SHUTDOWN_TIMEOUT_MS: count(100, 300_000).default(10_000),
 });
 
 /** The dispatcher's configuration: the only place that reads the environment. */
@@ -31,9 +41,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...serviceSettings(parsed),
     port: parsed.DISPATCHER_PORT,
     concurrency: parsed.DISPATCHER_CONCURRENCY,
+    batchConcurrency: parsed.BATCH_CONCURRENCY,
+    batchSendConcurrency: parsed.BATCH_SEND_CONCURRENCY,
+    batchSize: parsed.BATCH_SIZE,
+    wechatConnections: parsed.WECHAT_CONNECTIONS,
     creditExpiryMarginMs: parsed.CREDIT_EXPIRY_MARGIN_MS,
     leaseMs: parsed.MESSAGE_LEASE_MS,
-    sweepIntervalMs: parsed.SWEEP_INTERVAL_MS,
+    reconcileIntervalMs: parsed.RECONCILE_INTERVAL_MS,
+    reconcileGraceMs: parsed.RECONCILE_GRACE_MS,
+    sendRateRecoveryMs: parsed.SEND_RATE_RECOVERY_MS,
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
     jobLockMs: parsed.JOB_LOCK_MS,
   };

@@ -2,116 +2,314 @@ import { randomUUID } from 'node:crypto';
 import type { WechatAppConfig } from '@minapush/config';
 import type { Database } from '@minapush/db';
 import type { Logger } from '@minapush/logger';
-import { messageQueueName, type Redis } from '@minapush/queues';
+import {
+  broadcastFanOutCatalog,
+  bulkQueueName,
+  createCatalogWorker,
+  dispatcherMaintenanceCatalog,
+  messageBulkCatalog,
+  messageQueueName,
+  messageSendCatalog,
+  RECONCILE_SCHEDULER_ID,
+  type Redis,
+  redisKeys,
+} from '@minapush/queues';
 import type { TokenService } from '@minapush/tokens';
-import type { WechatClient } from '@minapush/wechat';
-import { Queue, type Worker } from 'bullmq';
-import { createBroadcastProgress } from './broadcasts/broadcast-progress.js';
-import { createFanOutWorker } from './broadcasts/fan-out-worker.js';
-import { createMessageWorker } from './message-worker.js';
+import { DelayedError, type Job, RateLimitError, type Worker } from 'bullmq';
+import { fanOutBroadcast } from './broadcasts/fan-out-broadcast.js';
 import type { DispatcherMetrics } from './metrics.js';
-import { startStrandedMessageSweeper } from './stranded-message-sweeper.js';
+import type { DispatcherQueues } from './queues.js';
+import { reconcile } from './recovery/reconcile.js';
+import type { SendingClient } from './send/call-wechat.js';
+import { type BatchResources, sendBatch } from './send/send-batch.js';
+import { createSendGate, type SendLane } from './send/send-gate.js';
+import type { RunResult } from './send/send-run.js';
+import { sendSingleMessage } from './send/send-single-message.js';
+
+/** Thrown so that BullMQ retries the job with backoff; its messages were put back to `queued`. */
+export class SendRetryError extends Error {
+  override readonly name = 'SendRetryError';
+  readonly code = 'send_retry';
+}
+
+/**
+ * BullMQ honours a queue-wide pause (`queue.rateLimit`, which stops every worker from fetching
+ * that app's jobs during a quota pause) only on workers that have a limiter. This one never binds:
+ * the send rate is counted in messages by the send gate, not in jobs.
+ */
+const PAUSE_ONLY_LIMITER = { max: 1_000_000_000, duration: 1_000 };
 
 export interface DispatcherOptions {
   apps: readonly WechatAppConfig[];
   db: Database;
-  /** a worker connection (maxRetriesPerRequest: null), shared by the queues and workers */
+  /** a worker connection (maxRetriesPerRequest: null), shared by the workers and the send gate */
   connection: Redis;
+  queues: DispatcherQueues;
   prefix: string;
-  wechat: Pick<WechatClient, 'sendTemplateMessage' | 'sendSubscribeMessage'>;
+  wechat: SendingClient;
   tokens: Pick<TokenService, 'getToken' | 'refreshTokenIfStale'>;
   logger: Logger;
   metrics: DispatcherMetrics;
+  /** single messages in flight per app (transactional lane) */
   concurrency: number;
+  /** broadcast batches in flight per app (bulk lane) */
+  batchConcurrency: number;
+  /** WeChat calls in flight per batch */
+  batchSendConcurrency: number;
+  /** messages per batch, when a broadcast fans out */
+  batchSize: number;
   leaseMs: number;
   creditExpiryMarginMs: number;
-  sweepIntervalMs: number;
+  /** the WeChat client's timeout */
+  callTimeoutMs: number;
+  reconcileIntervalMs: number;
+  reconcileGraceMs: number;
+  sendRateRecoveryMs: number;
   lockDurationMs?: number;
   now?: () => number;
 }
 
-/** Every app's queue and worker, and the sweeper: what one dispatcher process runs. */
+/** What one dispatcher process runs: both lanes of every app, fan-outs and the reconciler. */
 export function startDispatcher(options: DispatcherOptions) {
+  const { queues, logger, metrics } = options;
   const now = options.now ?? Date.now;
-  const owner = randomUUID();
-  const queues = new Map<string, Queue>();
-  const workers: Worker[] = [];
-  const broadcasts = createBroadcastProgress({
-    db: options.db,
+  const keys = redisKeys(options.prefix);
+  const gate = createSendGate({
     redis: options.connection,
-    prefix: options.prefix,
-    logger: options.logger,
+    keys,
+    apps: options.apps,
+    recoveryMs: options.sendRateRecoveryMs,
+    now,
   });
-  for (const app of options.apps) {
-    const queue = new Queue(messageQueueName(app.appId), {
-      connection: options.connection,
-      prefix: options.prefix,
-    });
-    queues.set(app.appId, queue);
-    const worker = createMessageWorker({
-      app,
-      queue,
-      connection: options.connection,
-      prefix: options.prefix,
-      concurrency: options.concurrency,
-      ...(options.lockDurationMs ? { lockDurationMs: options.lockDurationMs } : {}),
-      send: {
-        db: options.db,
-        wechat: options.wechat,
-        tokens: options.tokens,
-        owner,
-        leaseMs: options.leaseMs,
-        creditExpiryMarginMs: options.creditExpiryMarginMs,
-        now,
-      },
-      logger: options.logger,
-      metrics: options.metrics,
-      broadcasts,
-    });
-    worker.on('error', (error) =>
-      options.logger.warn({ err: error, appId: app.appId }, 'message worker error'),
+  // Aborted when the process shuts down: batches stop calling and give back what they did not send.
+  const shutdown = new AbortController();
+
+  const pauseQueues = (appId: string, untilMs: number) => {
+    const ms = Math.max(1, Math.ceil(untilMs - now()));
+    return Promise.all(
+      [queues.transactional(appId), queues.bulk(appId)].map((queue) => queue?.rateLimit(ms)),
     );
-    workers.push(worker);
+  };
+
+  const send: BatchResources = {
+    db: options.db,
+    wechat: options.wechat,
+    tokens: options.tokens,
+    gate,
+    async pauseApp(appId, untilMs, window) {
+      await gate.pause(appId, untilMs, window);
+      await pauseQueues(appId, untilMs);
+      metrics.quotaPauses.inc({ app: appId, window });
+      metrics.sendRate.set({ app: appId }, await gate.currentRate(appId));
+      const until = new Date(untilMs).toISOString();
+      if (window === 'daily') {
+        logger.error(
+          { appId, until },
+          `daily send quota of ${appId} reached (45009): sending paused until 00:00 China time`,
+        );
+      } else {
+        logger.warn(
+          { appId, until, sendRatePerSecond: await gate.currentRate(appId) },
+          `per-minute quota of ${appId} reached (45011): sending paused until the next minute, then slower`,
+        );
+      }
+    },
+    settings: {
+      owner: randomUUID(),
+      leaseMs: options.leaseMs,
+      creditExpiryMarginMs: options.creditExpiryMarginMs,
+      callTimeoutMs: options.callTimeoutMs,
+    },
+    now,
+    redis: options.connection,
+    keys,
+    logger,
+    batchSendConcurrency: options.batchSendConcurrency,
+  };
+
+  /** What a run's result means for its job: done, retried with backoff, paused, or set aside. */
+  async function settleJob(
+    job: Job,
+    token: string | undefined,
+    appId: string,
+    lane: SendLane,
+    result?: RunResult,
+  ) {
+    if (!result) return { status: 'not_taken' };
+    for (const finished of result.finished)
+      metrics.messagesFinished.inc({ app: appId, lane, status: finished.status });
+    if (result.lost > 0) {
+      metrics.leasesLost.inc({ app: appId }, result.lost);
+      logger.warn(
+        { appId, jobId: job.id, lost: result.lost },
+        'lease lost: another dispatcher took these messages over; none of them was sent from here',
+      );
+    }
+    if (result.paused) {
+      await pauseQueues(appId, result.paused.untilMs);
+      // back to the queue without counting an attempt: a quota is not a failure
+      throw new RateLimitError();
+    }
+    if (result.stopped === 'shutdown') {
+      await job.moveToDelayed(Date.now(), token);
+      throw new DelayedError();
+    }
+    if (result.retryLater > 0) {
+      metrics.sendRetries.inc({ app: appId, lane }, result.retryLater);
+      throw new SendRetryError(`${result.retryLater} message(s) given back for a later attempt`);
+    }
+    return { finished: result.finished.length, ...(result.stopped ? { stopped: result.stopped } : {}) };
   }
-  const fanOutWorker = createFanOutWorker({
-    db: options.db,
-    queues,
-    logger: options.logger,
-    connection: options.connection,
-    prefix: options.prefix,
-  });
-  fanOutWorker.on('error', (error) => options.logger.warn({ err: error }, 'fan-out worker error'));
-  const sweeper = startStrandedMessageSweeper({
-    db: options.db,
-    queues,
-    intervalMs: options.sweepIntervalMs,
-    queuedGraceMs: Math.max(options.sweepIntervalMs * 2, options.leaseMs),
-    logger: options.logger,
-    metrics: options.metrics,
-  });
+
+  const lastAttempt = (job: Job) => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  const lock = options.lockDurationMs
+    ? { lockDuration: options.lockDurationMs, stalledInterval: options.lockDurationMs }
+    : {};
+  const base = { connection: options.connection, prefix: options.prefix, ...lock };
+
+  const workers: Worker[] = [];
+  for (const app of options.apps) {
+    const appId = app.appId;
+    workers.push(
+      createCatalogWorker({
+        ...base,
+        catalog: messageSendCatalog,
+        queueName: messageQueueName(appId),
+        concurrency: options.concurrency,
+        limiter: PAUSE_ONLY_LIMITER,
+        handlers: {
+          'send-message': async (payload, job, token) => {
+            // no shutdown signal: one message in flight finishes its call (within the WeChat timeout)
+            const result = await sendSingleMessage(send, payload.messageId, {
+              lastAttempt: lastAttempt(job),
+            });
+            return settleJob(job, token, appId, 'transactional', result);
+          },
+        },
+      }),
+      createCatalogWorker({
+        ...base,
+        catalog: messageBulkCatalog,
+        queueName: bulkQueueName(appId),
+        concurrency: options.batchConcurrency,
+        limiter: PAUSE_ONLY_LIMITER,
+        handlers: {
+          'send-batch': async (payload, job, token) => {
+            const started = performance.now();
+            const result = await sendBatch(send, payload, {
+              lastAttempt: lastAttempt(job),
+              signal: shutdown.signal,
+              onProgress: (settled, of) => job.updateProgress({ settled, of }),
+            });
+            if (result) metrics.batchSeconds.observe({ app: appId }, (performance.now() - started) / 1000);
+            return settleJob(job, token, appId, 'bulk', result);
+          },
+        },
+      }),
+    );
+  }
+
+  workers.push(
+    createCatalogWorker({
+      ...base,
+      catalog: broadcastFanOutCatalog,
+      concurrency: 2,
+      handlers: {
+        'fan-out-broadcast': async (payload, job) => {
+          const result = await fanOutBroadcast(
+            {
+              db: options.db,
+              queues,
+              settings: { batchSize: options.batchSize, creditExpiryMarginMs: options.creditExpiryMarginMs },
+              now,
+            },
+            payload.broadcastId,
+            (progress) => job.updateProgress(progress),
+          );
+          logger.info({ broadcastId: payload.broadcastId, ...result }, 'broadcast fan-out done');
+          return result;
+        },
+      },
+    }),
+    createCatalogWorker({
+      ...base,
+      catalog: dispatcherMaintenanceCatalog,
+      concurrency: 1,
+      handlers: {
+        reconcile: async () => {
+          const report = await reconcile({
+            db: options.db,
+            redis: options.connection,
+            keys,
+            queues,
+            logger,
+            settings: {
+              graceMs: options.reconcileGraceMs,
+              pageSize: 500,
+              lockMs: Math.max(30_000, 10 * options.reconcileIntervalMs),
+            },
+            now,
+          });
+          const { skipped, ...counts } = report;
+          for (const [kind, count] of Object.entries(counts))
+            if (count > 0) metrics.reconciled.inc({ kind }, count);
+          if (!skipped && Object.values(counts).some((count) => count > 0)) {
+            logger.info(counts, 'reconciled: work Postgres still had got its jobs again');
+          }
+          return report;
+        },
+      },
+    }),
+  );
+  for (const worker of workers) {
+    worker.on('error', (error) => logger.warn({ err: error, queue: worker.name }, 'worker error'));
+    worker.on('failed', (job, error) =>
+      logger.warn(
+        { queue: worker.name, jobId: job?.id, attemptsMade: job?.attemptsMade, err: error },
+        'job failed; BullMQ retries it while it has attempts left',
+      ),
+    );
+  }
+  for (const app of options.apps) metrics.sendRate.set({ app: app.appId }, app.sendRatePerSecond);
+
+  // The reconciler's schedule lives in Redis, and so does everything a FLUSHDB or a restart
+  // without persistence loses: each process makes sure it exists, at the reconciler's own pace.
+  // This only re-creates the schedule; the reconcile runs come from it, one at a time.
+  const ensureSchedule = async () => {
+    try {
+      if (await queues.maintenance.getJobScheduler(RECONCILE_SCHEDULER_ID)) return;
+      await queues.maintenance.upsertJobScheduler(
+        RECONCILE_SCHEDULER_ID,
+        { every: options.reconcileIntervalMs },
+        { name: 'reconcile', data: {}, opts: dispatcherMaintenanceCatalog.jobs.reconcile.options },
+      );
+    } catch (error) {
+      logger.warn({ err: error }, 'reconciler schedule not checked');
+    }
+  };
+  void ensureSchedule();
+  const scheduleWatch = setInterval(() => void ensureSchedule(), options.reconcileIntervalMs);
+  scheduleWatch.unref();
 
   return {
-    queues,
     workers,
-    fanOutWorker,
+    gate,
     /**
-     * Stops taking jobs and waits for the ones in flight, at most `timeoutMs`; whatever is still
-     * running then keeps its lease, which expires, and another dispatcher picks it up.
+     * Stops taking jobs; the runs in flight stop calling, give back what they did not send and
+     * end, within `timeoutMs`. Whatever still runs then keeps its lease, which expires, and
+     * another dispatcher picks it up.
      */
     async close(timeoutMs = 10_000): Promise<void> {
+      clearInterval(scheduleWatch);
+      shutdown.abort();
       const timeout = new Promise<'timeout'>((resolve) =>
         setTimeout(() => resolve('timeout'), timeoutMs).unref(),
       );
-      const graceful = (async () => {
-        await sweeper.stop();
-        await Promise.all([...workers, fanOutWorker].map((worker) => worker.close()));
-        await Promise.all([...queues.values()].map((queue) => queue.close()));
-        return 'closed' as const;
-      })();
+      const graceful = Promise.all(workers.map((worker) => worker.close())).then(() => 'closed' as const);
       if ((await Promise.race([graceful, timeout])) === 'timeout') {
         await Promise.race([
-          Promise.all([...workers, fanOutWorker].map((worker) => worker.close(true))),
-          new Promise((r) => setTimeout(r, 500)),
+          Promise.all(workers.map((worker) => worker.close(true))),
+          new Promise((resolve) => setTimeout(resolve, 500)),
         ]);
       }
     },

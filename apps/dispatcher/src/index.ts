@@ -1,20 +1,14 @@
+export { TEMPLATE_FAILURES_TO_PAUSE, watchBroadcast } from './broadcasts/broadcast-watch.js';
 export {
-  type BroadcastProgress,
-  createBroadcastProgress,
-  TEMPLATE_FAILURES_TO_PAUSE,
-} from './broadcasts/broadcast-progress.js';
-export {
-  createFanOutWorker,
   FAN_OUT_CHUNK,
-  type FanOutDeps,
+  type FanOutResources,
   type FanOutResult,
   fanOutBroadcast,
   UnservedAppError,
-} from './broadcasts/fan-out-worker.js';
+} from './broadcasts/fan-out-broadcast.js';
 export { type DispatcherConfig, loadConfig } from './config.js';
-export { type Dispatcher, type DispatcherOptions, startDispatcher } from './dispatcher.js';
-export { createMessageWorker, SendRetryError } from './message-worker.js';
+export { type Dispatcher, type DispatcherOptions, SendRetryError, startDispatcher } from './dispatcher.js';
 export { createDispatcherMetrics, type DispatcherMetrics } from './metrics.js';
-export { type SendMessageDeps, type SendOutcome, sendMessage } from './send/send-message.js';
+export { createDispatcherQueues, type DispatcherQueues } from './queues.js';
+export { type ReconcileReport, type ReconcileResources, reconcile } from './recovery/reconcile.js';
 export { createServer } from './server.js';
-export { requeueStrandedMessages, startStrandedMessageSweeper } from './stranded-message-sweeper.js';

@@ -7,14 +7,23 @@ import { createWechatClient } from '@minapush/wechat';
 import { loadConfig } from './config.js';
 import { startDispatcher } from './dispatcher.js';
 import { createDispatcherMetrics } from './metrics.js';
+import { createDispatcherQueues } from './queues.js';
 import { createServer } from './server.js';
 
 const config = loadConfigOrExit('dispatcher', loadConfig);
 const logger = createLogger({ name: 'dispatcher', level: config.logLevel });
-const db = createDatabase({ url: config.databaseUrl, maxConnections: Math.min(50, config.concurrency + 5) });
+// A statement in flight per single message and a few per batch; the reconciler and fan-out besides.
+const db = createDatabase({
+  url: config.databaseUrl,
+  maxConnections: Math.min(100, config.concurrency + 4 * config.batchConcurrency + 6),
+});
 const connection = createRedisConnection(config.redisUrl, 'worker');
 connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
-const wechat = createWechatClient({ baseUrl: config.wechatApiBaseUrl, timeoutMs: config.wechatTimeoutMs });
+const wechat = createWechatClient({
+  baseUrl: config.wechatApiBaseUrl,
+  timeoutMs: config.wechatTimeoutMs,
+  connections: config.wechatConnections,
+});
 const metrics = createDispatcherMetrics({ defaultMetrics: true });
 const tokens = createTokenService({
   redis: connection,
@@ -25,26 +34,36 @@ const tokens = createTokenService({
   leaseMs: 3 * config.wechatTimeoutMs,
   onEvent: (event) => logTokenEvent(logger, event),
 });
+const queues = createDispatcherQueues(connection, config.queuePrefix, config.apps);
 
 const dispatcher = startDispatcher({
   apps: config.apps,
   db,
   connection,
+  queues,
   prefix: config.queuePrefix,
   wechat,
   tokens,
   logger,
   metrics,
   concurrency: config.concurrency,
+  batchConcurrency: config.batchConcurrency,
+  batchSendConcurrency: config.batchSendConcurrency,
+  batchSize: config.batchSize,
   leaseMs: config.leaseMs,
   creditExpiryMarginMs: config.creditExpiryMarginMs,
-  sweepIntervalMs: config.sweepIntervalMs,
+  callTimeoutMs: config.wechatTimeoutMs,
+  reconcileIntervalMs: config.reconcileIntervalMs,
+  reconcileGraceMs: config.reconcileGraceMs,
+  sendRateRecoveryMs: config.sendRateRecoveryMs,
   lockDurationMs: config.jobLockMs,
 });
 logger.info(
   {
     apps: config.apps.map((a) => ({ appId: a.appId, sendRatePerSecond: a.sendRatePerSecond })),
     concurrency: config.concurrency,
+    batchConcurrency: config.batchConcurrency,
+    batchSendConcurrency: config.batchSendConcurrency,
   },
   'dispatcher started',
 );
@@ -69,6 +88,7 @@ async function shutdown(signal: string) {
   hardStop.unref();
   server.close();
   await dispatcher.close(config.shutdownTimeoutMs);
+  await queues.close();
   connection.disconnect();
   await Promise.race([
     Promise.allSettled([db.$disconnect(), wechat.close()]),

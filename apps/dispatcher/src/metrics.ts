@@ -1,6 +1,6 @@
-import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-/** The dispatcher's metrics; labels are appIds, statuses and errcodes, never users or tokens. */
+/** The dispatcher's metrics; labels are appIds, lanes, statuses and fixed names, never users or tokens. */
 export function createDispatcherMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
@@ -10,13 +10,13 @@ export function createDispatcherMetrics(options: { defaultMetrics?: boolean } = 
     messagesFinished: new Counter({
       name: 'minapush_messages_finished_total',
       help: 'messages that reached a final status',
-      labelNames: ['app', 'status'] as const,
+      labelNames: ['app', 'lane', 'status'] as const,
       registers,
     }),
     sendRetries: new Counter({
       name: 'minapush_message_retries_total',
-      help: 'sends put back for a later retry (WeChat unavailable, reply lost, no token)',
-      labelNames: ['app'] as const,
+      help: 'messages given back for a later attempt (WeChat unavailable, reply lost, no token)',
+      labelNames: ['app', 'lane'] as const,
       registers,
     }),
     quotaPauses: new Counter({
@@ -25,10 +25,29 @@ export function createDispatcherMetrics(options: { defaultMetrics?: boolean } = 
       labelNames: ['app', 'window'] as const,
       registers,
     }),
-    strandedRequeued: new Counter({
-      name: 'minapush_stranded_messages_requeued_total',
-      help: 'messages whose job was lost or whose worker died, queued again by the sweeper',
+    sendRate: new Gauge({
+      name: 'minapush_send_rate_per_second',
+      help: 'messages per second an app may send now (sendRatePerSecond, or less after a 45011)',
       labelNames: ['app'] as const,
+      registers,
+    }),
+    batchSeconds: new Histogram({
+      name: 'minapush_send_batch_seconds',
+      help: 'time a broadcast batch took, from its lease to its last outcome written',
+      labelNames: ['app'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers,
+    }),
+    leasesLost: new Counter({
+      name: 'minapush_leases_lost_total',
+      help: 'messages a dispatcher found taken over by another one when it came back (it had frozen past its lease)',
+      labelNames: ['app'] as const,
+      registers,
+    }),
+    reconciled: new Counter({
+      name: 'minapush_reconciled_total',
+      help: 'work Postgres still had that the reconciler gave a job again, by kind',
+      labelNames: ['kind'] as const,
       registers,
     }),
   };

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createLogger } from '@minapush/logger';
 import { broadcastQueueName } from '@minapush/queues';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,8 +19,6 @@ interface BroadcastView {
   finishedAt?: string;
   pausedReason?: string;
 }
-
-const logger = createLogger({ name: 'broadcast-test', level: 'silent' });
 
 async function startBroadcast(h: DispatchHarness, body: Record<string, unknown>): Promise<string> {
   const response = await h.api<{ id: string; status: string }>('POST', '/v1/broadcasts', {
@@ -142,11 +139,12 @@ describe('broadcasts', () => {
     await h.dispatcher?.close(2_000);
     try {
       const id = await startBroadcast(h, { audience: { type: 'openids', openids } });
-      // the fan-out runs while no sender does: every message waits in the app's queue
-      const queues = new Map([[h.app.appId, h.messageQueue]]);
-      expect(await fanOutBroadcast({ db: h.db, queues, logger }, id)).toEqual({
+      // the fan-out runs while no sender does: every message waits in the app's bulk queue
+      expect(await fanOutBroadcast(h.fanOutResources(), id)).toEqual({
         status: 'fanned_out',
-        queued: 5,
+        created: 5,
+        skipped: 0,
+        batches: 1,
       });
       expect(await view(h, id)).toMatchObject({ status: 'running', total: 5, pending: 5 });
 
@@ -174,8 +172,7 @@ describe('broadcasts', () => {
     await h.dispatcher?.close(2_000);
     try {
       const id = await startBroadcast(h, { audience: { type: 'openids', openids } });
-      const queues = new Map([[h.app.appId, h.messageQueue]]);
-      await fanOutBroadcast({ db: h.db, queues, logger }, id);
+      await fanOutBroadcast(h.fanOutResources(), id);
       // the cancel that raced a sender: the broadcast is cancelled but its messages are still queued
       await h.db.broadcast.update({ where: { id }, data: { status: 'cancelled' } });
       h.startDispatcher();
@@ -193,14 +190,17 @@ describe('broadcasts', () => {
     let id: string;
     try {
       id = await startBroadcast(h, { audience: { type: 'openids', openids } });
-      const queues = new Map([[h.app.appId, h.messageQueue]]);
-      const deps = { db: h.db, queues, logger };
-      await Promise.all([fanOutBroadcast(deps, id), fanOutBroadcast(deps, id)]);
-      await fanOutBroadcast(deps, id);
-      expect(await h.db.message.count({ where: { broadcastId: id } })).toBe(5);
-      const jobs = await h.messageQueue.getJobs(['waiting', 'delayed', 'prioritized']);
-      const messageIds = (await h.db.message.findMany({ where: { broadcastId: id } })).map((m) => m.id);
-      expect(jobs.filter((job) => messageIds.includes(job.data.messageId))).toHaveLength(5);
+      const resources = h.fanOutResources();
+      await Promise.all([fanOutBroadcast(resources, id), fanOutBroadcast(resources, id)]);
+      await fanOutBroadcast(resources, id);
+      const messages = await h.db.message.findMany({ where: { broadcastId: id } });
+      expect(messages).toHaveLength(5);
+      // one batch, one job: its id is the batch's id
+      const batchIds = new Set(messages.map((m) => m.batchId));
+      expect(batchIds.size).toBe(1);
+      const bulk = resources.queues.bulk(h.app.appId);
+      const jobs = await bulk!.getJobs(['waiting', 'delayed', 'prioritized']);
+      expect(jobs.map((job) => job.id)).toEqual([...batchIds]);
     } finally {
       h.startDispatcher();
     }

@@ -10,12 +10,25 @@ import {
   createSessionTokens,
 } from '@minapush/ingest-api';
 import { createLogger } from '@minapush/logger';
-import { createRedisConnection, creditIngestCatalog, messageQueueName, type Redis } from '@minapush/queues';
+import {
+  createRedisConnection,
+  creditIngestCatalog,
+  messageQueueName,
+  type Redis,
+  redisKeys,
+} from '@minapush/queues';
 import { createTokenService } from '@minapush/tokens';
 import { createWechatClient } from '@minapush/wechat';
 import { createSandbox } from '@minapush/wechat-sandbox';
 import { Queue } from 'bullmq';
-import { createDispatcherMetrics, type Dispatcher, startDispatcher } from '../src/index.js';
+import {
+  createDispatcherMetrics,
+  createDispatcherQueues,
+  type Dispatcher,
+  type DispatcherQueues,
+  type FanOutResources,
+  startDispatcher,
+} from '../src/index.js';
 
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/minapush_test';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -43,6 +56,10 @@ export interface HarnessOptions {
   concurrency?: number;
   /** start the in-process dispatcher (default true) */
   dispatcher?: boolean;
+  /** messages per broadcast batch */
+  batchSize?: number;
+  /** after a 45011, how long the app takes to climb back to its rate */
+  sendRateRecoveryMs?: number;
 }
 
 async function listen(app: { listen: (port: number, host: string) => import('node:http').Server }) {
@@ -144,23 +161,37 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
   );
 
   const metrics = createDispatcherMetrics();
-  const startInProcess = () =>
-    startDispatcher({
+  // The dispatcher's queues, as main.ts makes them: one set per in-process dispatcher.
+  const queueSets: DispatcherQueues[] = [];
+  const startInProcess = () => {
+    const worker = connection('worker');
+    const queues = createDispatcherQueues(worker, prefix, [app]);
+    queueSets.push(queues);
+    return startDispatcher({
       apps: [app],
       db,
-      connection: connection('worker'),
+      connection: worker,
+      queues,
       prefix,
       wechat,
       tokens,
       logger,
       metrics,
       concurrency: options.concurrency ?? 20,
+      batchConcurrency: 4,
+      // a harness asking for one send at a time means it of broadcasts too
+      batchSendConcurrency: options.concurrency ?? 16,
+      batchSize: options.batchSize ?? 250,
       leaseMs: 5_000,
       creditExpiryMarginMs: 10 * 60_000,
-      sweepIntervalMs: 500,
+      callTimeoutMs: options.wechatTimeoutMs ?? 2_000,
+      reconcileIntervalMs: 500,
+      reconcileGraceMs: 1_000,
+      sendRateRecoveryMs: options.sendRateRecoveryMs ?? 60_000,
       lockDurationMs: 5_000,
       now,
     });
+  };
   let dispatcher: Dispatcher | undefined = options.dispatcher === false ? undefined : startInProcess();
   const messageQueue = new Queue(messageQueueName(app.appId), { connection: connection('worker'), prefix });
 
@@ -286,15 +317,38 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
     credits(openid: string) {
       return db.sendCredit.findMany({ where: { appId: app.appId, openid }, orderBy: { id: 'asc' } });
     },
+    /** ends a quota pause as the next minute or China day would: the app may send again */
+    async endQuotaPause() {
+      const keys = redisKeys(prefix);
+      await producer.del(keys.sendPause(app.appId));
+      await messageQueue.removeRateLimitKey();
+    },
+    /** the resources fanOutBroadcast needs, for a test that runs a fan-out itself */
+    fanOutResources(): FanOutResources {
+      const queues = createDispatcherQueues(producer, prefix, [app]);
+      queueSets.push(queues);
+      return {
+        db,
+        queues,
+        settings: { batchSize: options.batchSize ?? 250, creditExpiryMarginMs: 10 * 60_000 },
+        now,
+      };
+    },
     async close() {
       await dispatcher?.close(2_000);
+      for (const queues of queueSets) await queues.close();
       await creditWorker.close();
       await new Promise<void>((resolve) => ingest.server.close(() => resolve()));
       await new Promise<void>((resolve) => sandboxHttp.server.close(() => resolve()));
-      await messageQueue.obliterate({ force: true }).catch(() => undefined);
-      await creditQueue.obliterate({ force: true }).catch(() => undefined);
       await messageQueue.close();
       await creditQueue.close();
+      // everything this harness put in Redis, BullMQ's keys and ours, shares its prefix
+      for (let cursor = '0'; ; ) {
+        const [next, found] = await producer.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1_000);
+        if (found.length > 0) await producer.del(...found);
+        cursor = next;
+        if (cursor === '0') break;
+      }
       for (const redis of connections) redis.disconnect();
       await wechat.close();
       await db.$disconnect();

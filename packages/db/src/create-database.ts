@@ -1,5 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient } from './generated/prisma/client.js';
+import { registerSqlPool } from './sql-pool.js';
 
 export type Database = PrismaClient;
 
@@ -12,14 +14,22 @@ export interface CreateDatabaseOptions {
   connectionTimeoutMs?: number;
 }
 
-/** A Prisma client over node-postgres; one per process, closed with `$disconnect()`. */
+/**
+ * A Prisma client over node-postgres; one per process, closed with `$disconnect()` (which also
+ * ends its pool). The same pool serves the send path's statements directly (see `sql-pool.ts`).
+ */
 export function createDatabase(options: CreateDatabaseOptions): Database {
-  const adapter = new PrismaPg({
+  const pool = new pg.Pool({
     connectionString: options.url,
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
   });
-  return new PrismaClient({ adapter });
+  // An idle connection that breaks (Postgres restarted) must not crash the process; the next
+  // query gets a new connection or fails on its own.
+  pool.on('error', () => undefined);
+  const db = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  registerSqlPool(db, pool);
+  return db;
 }
 
 /** True when Postgres answers a trivial query within `timeoutMs`; never hangs a health check. */

@@ -5,17 +5,20 @@ export {
   type CancelBroadcastResult,
   cancelBroadcast,
   completeBroadcastIfDone,
-  countBroadcastMessages,
   createBroadcast,
   deleteUnstartedBroadcast,
   findBroadcast,
   findBroadcastView,
   finishBroadcastFanOut,
-  insertBroadcastMessages,
-  listAppUserPage,
   pauseBroadcast,
   startBroadcast,
 } from './broadcasts/broadcasts.js';
+export {
+  type FanOutChunkRequest,
+  type FanOutChunkResult,
+  fanOutChunk,
+  type SendBatch,
+} from './broadcasts/fan-out-chunk.js';
 export {
   type CreateDatabaseOptions,
   createDatabase,
@@ -29,7 +32,6 @@ export {
   storeCreditBatch,
 } from './credits/store-credit-batch.js';
 export { isDatabaseUnavailable } from './database-unavailable.js';
-export * from './dispatch/index.js';
 export type {
   AccessTokenFetch,
   AppUser,
@@ -51,4 +53,22 @@ export {
 } from './generated/prisma/client.js';
 export { type CreatedMessage, createMessage, type MessageToCreate } from './messages/create-message.js';
 export { findMessage } from './messages/find-message.js';
+export { completeIdleBroadcasts } from './recovery/complete-idle-broadcasts.js';
+export { type ExpiredLease, findExpiredLeases } from './recovery/find-expired-leases.js';
+export { findQueuedBatches, type QueuedBatch } from './recovery/find-queued-batches.js';
+export { findQueuedSingleMessages } from './recovery/find-queued-single-messages.js';
+export { findUnfannedBroadcasts, type UnfannedBroadcast } from './recovery/find-unfanned-broadcasts.js';
+export { KEYSET_START, type KeysetPage } from './recovery/keyset-page.js';
+export { claimCredits } from './send/claim-credits.js';
+export {
+  type CreditSettlement,
+  completeSends,
+  type FinalMessageStatus,
+  type SendSettlement,
+} from './send/complete-sends.js';
+export { discardUnsentAttempts } from './send/discard-unsent-attempts.js';
+export { type ExtendedLease, extendLease } from './send/extend-lease.js';
+export { type LeaseRequest, type LeaseSelector, leaseMessages } from './send/lease-messages.js';
+export type { HeldCredit, LeasedMessage, SendHistory, SendLease } from './send/leased-message.js';
+export { type AttemptToRecord, recordAttempts } from './send/record-attempts.js';
 export { recordUser, type UserSighting } from './users/record-user.js';

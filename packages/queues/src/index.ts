@@ -8,6 +8,7 @@ export {
   fanOutBroadcastSchema,
   MAX_BROADCAST_OPENIDS,
 } from './broadcasts/catalog.js';
+export { type CatalogHandlers, type CatalogWorkerOptions, createCatalogWorker } from './catalog-worker.js';
 export {
   creditIngestCatalog,
   creditToStoreSchema,
@@ -29,11 +30,17 @@ export {
   type QueueCatalog,
   UnknownJobError,
 } from './job-catalog.js';
+export { dispatcherMaintenanceCatalog, RECONCILE_SCHEDULER_ID } from './maintenance/catalog.js';
 export {
+  batchJob,
+  bulkQueueName,
   enqueueMessageJob,
+  messageBulkCatalog,
   messageQueueName,
   messageSendCatalog,
+  type SendBatchPayload,
   type SendMessagePayload,
+  sendBatchSchema,
   sendMessageSchema,
 } from './messages/catalog.js';
 export {
@@ -66,6 +73,7 @@ export {
   type RedisRole,
   waitUntilReady,
 } from './redis-connection.js';
+export { type RedisKeys, redisKeys } from './redis-keys.js';
 export {
   type RefreshIfDuePayload,
   refreshIfDueSchema,

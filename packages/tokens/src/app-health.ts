@@ -1,3 +1,4 @@
+import type { RedisKeys } from '@minapush/queues';
 import type { Redis } from 'ioredis';
 
 export type AppTokenHealth =
@@ -15,8 +16,8 @@ export type AppTokenHealth =
  * Whether an app's credentials work, shared by every process through Redis. A misconfigured app
  * (bad secret, IP not whitelisted…) is not retried until `retryAt`, so it cannot storm WeChat.
  */
-export function createAppHealth(redis: Redis, keyPrefix: string) {
-  const key = (appId: string) => `${keyPrefix}:token-health:${appId}`;
+export function createAppHealth(redis: Redis, keys: RedisKeys) {
+  const key = keys.tokenHealth;
   return {
     async read(appId: string): Promise<AppTokenHealth> {
       const raw = await redis.get(key(appId));

@@ -1,3 +1,4 @@
+import type { RedisKeys } from '@minapush/queues';
 import type { Redis } from 'ioredis';
 import { chinaDay } from './china-day.js';
 
@@ -11,8 +12,8 @@ export interface BudgetPolicy {
 export type FetchKind = 'automatic' | 'passive';
 
 /** Counts token fetches per app and China day, and says whether another one is allowed. */
-export function createFetchBudget(redis: Redis, keyPrefix: string) {
-  const key = (appId: string, nowMs: number) => `${keyPrefix}:token-fetches:${appId}:${chinaDay(nowMs)}`;
+export function createFetchBudget(redis: Redis, keys: RedisKeys) {
+  const key = (appId: string, nowMs: number) => keys.tokenFetches(appId, chinaDay(nowMs));
   return {
     async used(appId: string, nowMs: number): Promise<number> {
       return Number((await redis.get(key(appId, nowMs))) ?? 0);

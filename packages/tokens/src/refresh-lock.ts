@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { RedisKeys } from '@minapush/queues';
 import type { Redis } from 'ioredis';
 
 // Deletes the lock only if this holder still owns it: a holder whose lease ran out must not
@@ -6,8 +7,8 @@ import type { Redis } from 'ioredis';
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 /** A per-app Redis lock with a lease, so a crashed holder never blocks refreshes for long. */
-export function createRefreshLock(redis: Redis, keyPrefix: string, leaseMs: number) {
-  const key = (appId: string) => `${keyPrefix}:token-lock:${appId}`;
+export function createRefreshLock(redis: Redis, keys: RedisKeys, leaseMs: number) {
+  const key = keys.tokenLock;
   return {
     /** the owner id when taken, undefined when someone else holds it */
     async tryAcquire(appId: string): Promise<string | undefined> {

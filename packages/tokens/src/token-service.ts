@@ -1,5 +1,6 @@
 import type { WechatAppConfig } from '@minapush/config';
 import type { Database } from '@minapush/db';
+import { redisKeys } from '@minapush/queues';
 import { RequestNotSentError, type WechatClient } from '@minapush/wechat';
 import type { Redis } from 'ioredis';
 import { createAppHealth } from './app-health.js';
@@ -74,11 +75,12 @@ export function createTokenService(options: TokenServiceOptions) {
   const misconfiguredRetryMs = options.misconfiguredRetryMs ?? 15 * MINUTE;
   const emit = options.onEvent ?? (() => undefined);
 
-  const store = createTokenStore(options.redis, options.keyPrefix);
-  const lock = createRefreshLock(options.redis, options.keyPrefix, leaseMs);
-  const budget = createFetchBudget(options.redis, options.keyPrefix);
-  const health = createAppHealth(options.redis, options.keyPrefix);
-  const failureKey = (appId: string) => `${options.keyPrefix}:token-fetch-failed:${appId}`;
+  const keys = redisKeys(options.keyPrefix);
+  const store = createTokenStore(options.redis, keys);
+  const lock = createRefreshLock(options.redis, keys, leaseMs);
+  const budget = createFetchBudget(options.redis, keys);
+  const health = createAppHealth(options.redis, keys);
+  const failureKey = keys.tokenFetchFailed;
   // Within one process, callers that need a refresh of the same app queue here, so 200 requests
   // make one attempt on the Redis lock, and the rest find the new token when their turn comes.
   const inProcess = new Map<string, Promise<unknown>>();

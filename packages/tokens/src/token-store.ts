@@ -1,3 +1,4 @@
+import type { RedisKeys } from '@minapush/queues';
 import type { Redis } from 'ioredis';
 
 export interface CentralToken {
@@ -10,8 +11,8 @@ export interface CentralToken {
 }
 
 /** The current token of each app, in Redis, expiring with the token itself. */
-export function createTokenStore(redis: Redis, keyPrefix: string) {
-  const key = (appId: string) => `${keyPrefix}:token:${appId}`;
+export function createTokenStore(redis: Redis, keys: RedisKeys) {
+  const key = keys.token;
   return {
     async read(appId: string): Promise<CentralToken | undefined> {
       const raw = await redis.get(key(appId));

@@ -1,4 +1,4 @@
-import type { Redis } from '@minapush/queues';
+import { type Redis, redisKeys } from '@minapush/queues';
 import { CREDIT_LIFETIME_MS } from './form-id-intake.js';
 
 /**
@@ -7,7 +7,7 @@ import { CREDIT_LIFETIME_MS } from './form-id-intake.js';
  * is what guarantees one credit per formId, also for repeats this set did not see.
  */
 export function createSeenFormIds(redis: Redis, keyPrefix: string) {
-  const key = (appId: string, formId: string) => `${keyPrefix}:seen-form-id:${appId}:${formId}`;
+  const key = redisKeys(keyPrefix).seenFormId;
 
   return {
     /** which of these formIds were accepted before */

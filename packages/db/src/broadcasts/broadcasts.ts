@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Database } from '../create-database.js';
 import type { Broadcast, BroadcastStatus, MessageKind, Prisma } from '../generated/prisma/client.js';
 
@@ -102,62 +101,13 @@ export async function startBroadcast(db: Database, id: string): Promise<Broadcas
 }
 
 /**
- * Creates the messages of a chunk of the audience, once per (broadcast, openid) whatever the
- * retries, and answers the ids of the chunk's messages still `queued`: the new ones and those a
- * crashed earlier run created but may not have queued. Ids are made here (the messages table has
- * no database default for them).
- */
-export async function insertBroadcastMessages(
-  db: Database,
-  broadcast: Pick<Broadcast, 'id'>,
-  openids: readonly string[],
-): Promise<string[]> {
-  if (openids.length === 0) return [];
-  const rows = JSON.stringify(openids.map((openid) => ({ id: randomUUID(), openid })));
-  const inserted = await db.$queryRaw<Array<{ id: string }>>`
-    WITH chunk AS (
-      SELECT x.id, x.openid FROM jsonb_to_recordset(${rows}::jsonb) AS x(id uuid, openid varchar(128))
-    ), created AS (
-      INSERT INTO messages (id, app_id, openid, kind, template_id, data, page, broadcast_id)
-      SELECT chunk.id, b.app_id, chunk.openid, b.kind, b.template_id, b.data, b.page, b.id
-      FROM chunk JOIN broadcasts b ON b.id = ${broadcast.id}::uuid
-      ON CONFLICT (broadcast_id, openid) DO NOTHING
-      RETURNING id
-    )
-    SELECT id::text AS id FROM created
-    UNION
-    SELECT m.id::text AS id FROM messages m JOIN chunk ON m.openid = chunk.openid
-    WHERE m.broadcast_id = ${broadcast.id}::uuid AND m.status = 'queued'`;
-  return inserted.map((row) => row.id);
-}
-
-/** A page of the app's recorded users, in id order after `afterId` (keyset pagination). */
-export async function listAppUserPage(
-  db: Database,
-  page: { appId: string; afterId: bigint; limit: number },
-): Promise<Array<{ id: bigint; openid: string }>> {
-  return db.$queryRaw<Array<{ id: bigint; openid: string }>>`
-    SELECT id, openid FROM app_users WHERE app_id = ${page.appId} AND id > ${page.afterId}
-    ORDER BY id LIMIT ${page.limit}`;
-}
-
-export async function countBroadcastMessages(db: Database, id: string): Promise<number> {
-  const rows = await db.$queryRaw<Array<{ count: number }>>`
-    SELECT count(*)::int AS count FROM messages WHERE broadcast_id = ${id}::uuid`;
-  return rows[0]?.count ?? 0;
-}
-
-/**
- * Marks the fan-out done by recording `total` (a broadcast's total stays 0 until then) and
- * completes an empty broadcast at once.
+ * Marks the fan-out done: from now on the broadcast completes once nothing of it is pending
+ * (an audience of nobody, or of users without credits, completes at once).
  */
 export async function finishBroadcastFanOut(db: Database, id: string): Promise<void> {
   await db.$executeRaw`
-    UPDATE broadcasts SET total = (SELECT count(*)::int FROM messages WHERE broadcast_id = ${id}::uuid)
-    WHERE id = ${id}::uuid`;
-  await db.$executeRaw`
-    UPDATE broadcasts SET status = 'completed', finished_at = now()
-    WHERE id = ${id}::uuid AND status = 'running' AND total = 0`;
+    UPDATE broadcasts SET fanned_out_at = now() WHERE id = ${id}::uuid AND fanned_out_at IS NULL`;
+  await completeBroadcastIfDone(db, id);
 }
 
 export type CancelBroadcastResult =
@@ -195,13 +145,13 @@ export async function pauseBroadcast(db: Database, id: string, reason: string): 
 }
 
 /**
- * running → completed once the fan-out is done (total > 0, see `finishBroadcastFanOut`) and no
- * message is queued or sending. Cheap: the (broadcast_id, openid) index finds the messages.
+ * running → completed once the fan-out is done (see `finishBroadcastFanOut`) and no message is
+ * queued or sending. Cheap: the (broadcast_id, status) index answers "anything pending?".
  */
 export async function completeBroadcastIfDone(db: Database, id: string): Promise<boolean> {
   const changed = await db.$executeRaw`
     UPDATE broadcasts SET status = 'completed', finished_at = now()
-    WHERE id = ${id}::uuid AND status = 'running' AND total > 0
+    WHERE id = ${id}::uuid AND status = 'running' AND fanned_out_at IS NOT NULL
       AND NOT EXISTS (
         SELECT 1 FROM messages WHERE broadcast_id = ${id}::uuid AND status IN ('queued', 'sending')
       )`;

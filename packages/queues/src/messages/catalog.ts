@@ -7,8 +7,9 @@ export const sendMessageSchema = z.object({ messageId: z.uuid() });
 export type SendMessagePayload = z.infer<typeof sendMessageSchema>;
 
 /**
- * The dispatcher's send queue. `queue` is the base name: each app has its own queue,
- * `messageQueueName(appId)`, because BullMQ rate-limits per queue and WeChat per app.
+ * The transactional lane: one job per single message (an order notification), served before the
+ * bulk lane. `queue` is the base name: each app has its own queue, `messageQueueName(appId)`, so
+ * that a quota pause stops one app only.
  */
 export const messageSendCatalog = defineQueueCatalog('message-send', {
   'send-message': {
@@ -22,15 +23,47 @@ export const messageSendCatalog = defineQueueCatalog('message-send', {
   },
 });
 
-/** The send queue of one app. */
+/** The transactional send queue of one app. */
 export function messageQueueName(appId: string): string {
   return `${messageSendCatalog.queue}-${appId}`;
 }
 
 /**
  * Adds the send job of a stored message. The job id is the message id, so adding it again while
- * the job waits (a replayed request, the sweeper) is a no-op.
+ * the job waits (a replayed request, the reconciler) is a no-op.
  */
 export function enqueueMessageJob(queue: Queue, messageId: string): Promise<Job> {
   return addCatalogJob(queue, messageSendCatalog, 'send-message', { messageId }, { jobId: messageId });
+}
+
+/** A batch job names its batch (a few hundred messages of one broadcast), nothing else. */
+export const sendBatchSchema = z.object({ batchId: z.uuid(), broadcastId: z.uuid() });
+export type SendBatchPayload = z.infer<typeof sendBatchSchema>;
+
+/**
+ * The bulk lane: one job per send batch of a broadcast, made by its fan-out. Each job reports its
+ * progress (visible in Bull Board); a finished one is kept for a while so that an operator sees
+ * what went out.
+ */
+export const messageBulkCatalog = defineQueueCatalog('message-bulk', {
+  'send-batch': {
+    schema: sendBatchSchema,
+    options: {
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 },
+      removeOnComplete: { count: 1_000, age: 86_400 },
+      removeOnFail: { count: 10_000 },
+    },
+  },
+});
+
+/** The bulk send queue of one app. */
+export function bulkQueueName(appId: string): string {
+  return `${messageBulkCatalog.queue}-${appId}`;
+}
+
+/** The job of a send batch; its id is the batch id, so adding it twice adds it once. */
+export function batchJob(payload: SendBatchPayload) {
+  const { options } = messageBulkCatalog.jobs['send-batch'];
+  return { name: 'send-batch' as const, data: payload, opts: { ...options, jobId: payload.batchId } };
 }

@@ -1,0 +1,147 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { WechatAppConfig } from '@minapush/config';
+import type { Redis, RedisKeys } from '@minapush/queues';
+import type { QuotaWindow } from '@minapush/wechat';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { effectiveSendRate, type SendRateSlowdown, slowDown } from './send-rate.js';
+
+/** A single message is an order notification: it goes before a broadcast's batch. */
+export type SendLane = 'transactional' | 'bulk';
+
+export type GateAnswer =
+  | { ok: true; granted: number }
+  /** WeChat's quota paused the app until `untilMs` */
+  | { ok: false; reason: 'paused'; untilMs: number }
+  /** the caller stopped waiting (its job is shutting down) */
+  | { ok: false; reason: 'aborted' };
+
+export interface SendGateOptions {
+  redis: Redis;
+  keys: RedisKeys;
+  apps: readonly WechatAppConfig[];
+  /** after a 45011 halves an app's rate, the time it takes to climb back */
+  recoveryMs: number;
+  now?: () => number;
+}
+
+/** How long a process trusts the slowdown it read before reading it again. */
+const SLOWDOWN_CACHE_MS = 250;
+/** How often the bulk lane looks again while a single message of the app waits for budget. */
+const YIELD_MS = 10;
+
+/**
+ * The one place that says when an app may send: WeChat's quota pauses and `sendRatePerSecond`,
+ * counted in messages across every dispatcher process and both lanes by rate-limiter-flexible's
+ * Redis limiter (a one-second window per app). While a single message waits for the next window,
+ * the bulk lane yields until it has had its turn. A 45011 halves the app's rate (it climbs back
+ * over `recoveryMs`); the pause itself is a Redis key that every process reads before sending.
+ */
+export function createSendGate(options: SendGateOptions) {
+  const { redis, keys } = options;
+  const now = options.now ?? Date.now;
+  const configured = new Map(options.apps.map((app) => [app.appId, app.sendRatePerSecond]));
+  // One limiter per rate in use: the window's count lives under the same key whatever the rate,
+  // so a slowed-down app simply compares it with a lower number.
+  const limiters = new Map<number, RateLimiterRedis>();
+  const slowdowns = new Map<string, { value: SendRateSlowdown | undefined; readAt: number }>();
+
+  const limiterFor = (points: number) => {
+    let limiter = limiters.get(points);
+    if (!limiter) {
+      limiter = new RateLimiterRedis({
+        storeClient: redis,
+        keyPrefix: keys.sendRateWindow,
+        points,
+        duration: 1,
+      });
+      limiters.set(points, limiter);
+    }
+    return limiter;
+  };
+
+  const configuredRate = (appId: string) => {
+    const rate = configured.get(appId);
+    if (rate === undefined) throw new Error(`${appId} is not one of the configured apps`);
+    return rate;
+  };
+
+  async function slowdownOf(appId: string): Promise<SendRateSlowdown | undefined> {
+    const cached = slowdowns.get(appId);
+    if (cached && now() - cached.readAt < SLOWDOWN_CACHE_MS) return cached.value;
+    const raw = await redis.get(keys.sendRateSlowdown(appId));
+    const value = raw ? (JSON.parse(raw) as SendRateSlowdown) : undefined;
+    slowdowns.set(appId, { value, readAt: now() });
+    return value;
+  }
+
+  async function currentRate(appId: string): Promise<number> {
+    return effectiveSendRate(configuredRate(appId), await slowdownOf(appId), now(), options.recoveryMs);
+  }
+
+  return {
+    currentRate,
+
+    /**
+     * Waits until `want` sends (at least 1, at most the app's rate) may go now, and counts them.
+     * Answers at once when the app is paused, and when `signal` aborts.
+     */
+    async take(appId: string, want: number, lane: SendLane, signal?: AbortSignal): Promise<GateAnswer> {
+      for (;;) {
+        if (signal?.aborted) return { ok: false, reason: 'aborted' };
+        const [[, pausedUntil], [, transactionalWaiting]] = (await redis
+          .pipeline()
+          .get(keys.sendPause(appId))
+          .get(keys.transactionalWaiting(appId))
+          .exec()) as [[unknown, string | null], [unknown, string | null]];
+        if (pausedUntil !== null && Number(pausedUntil) > now()) {
+          return { ok: false, reason: 'paused', untilMs: Number(pausedUntil) };
+        }
+        try {
+          if (lane === 'bulk' && transactionalWaiting !== null) {
+            await sleep(YIELD_MS, undefined, { signal });
+            continue;
+          }
+          const rate = await currentRate(appId);
+          const asked = Math.max(1, Math.min(want, rate));
+          try {
+            await limiterFor(rate).consume(appId, asked);
+            return { ok: true, granted: asked };
+          } catch (error) {
+            if (!(error instanceof RateLimiterRes)) throw error;
+            const waitMs = Math.max(1, error.msBeforeNext);
+            if (lane === 'transactional') {
+              // the bulk lane stays out of the next window until this message had its turn
+              await redis.set(keys.transactionalWaiting(appId), '1', 'PX', waitMs + 20);
+            }
+            await sleep(waitMs, undefined, { signal });
+          }
+        } catch (error) {
+          if (signal?.aborted) return { ok: false, reason: 'aborted' };
+          throw error;
+        }
+      }
+    },
+
+    /**
+     * WeChat answered 45011 or 45009: every process stops sending for the app until `untilMs`,
+     * and a 45011 also halves its rate.
+     */
+    async pause(appId: string, untilMs: number, window: QuotaWindow): Promise<void> {
+      const pauseMs = Math.max(1, untilMs - now());
+      await redis.set(keys.sendPause(appId), String(untilMs), 'PX', pauseMs);
+      if (window !== 'per_minute') return;
+      const halved = slowDown(configuredRate(appId), await slowdownOf(appId), now(), options.recoveryMs);
+      // the climb back starts when sending resumes
+      const slowdown = { ...halved, at: Math.max(halved.at, untilMs) };
+      await redis.set(
+        keys.sendRateSlowdown(appId),
+        JSON.stringify(slowdown),
+        'PX',
+        options.recoveryMs + pauseMs,
+      );
+      slowdowns.set(appId, { value: slowdown, readAt: now() });
+    },
+  };
+}
+
+export type SendGate = ReturnType<typeof createSendGate>;

@@ -1,0 +1,341 @@
+// The reaction to each WeChat answer (the policy table of wechat-platform.md), as pure functions
+// of the answer and what is known of the message. Both send paths, the single-message job and the
+// batch job, carry out these decisions and no others.
+import type { AttemptOutcome, CreditSettlement, FinalMessageStatus, LeasedMessage } from '@minapush/db';
+import {
+  CreditDeadError,
+  InvalidRequestError,
+  QuotaExceededError,
+  type QuotaWindow,
+  StaleTokenError,
+  TEMPLATE_LEVEL_ERRCODES,
+  type WechatResult,
+} from '@minapush/wechat';
+
+/** Stale-token retries per message: a third 40001 in a row means something else is wrong. */
+export const MAX_STALE_TOKEN_RETRIES = 2;
+
+/** A WeChat answer to one send, reduced to what the policy needs. */
+export type SendAnswer =
+  | { kind: 'sent'; msgid?: string | undefined }
+  | { kind: 'stale_token'; errcode?: number | undefined; errmsg: string }
+  | { kind: 'credit_dead'; errcode: number; errmsg: string }
+  | { kind: 'quota'; errcode: number; errmsg: string; window: QuotaWindow; retryAt: number }
+  | { kind: 'outcome_unknown'; errmsg: string }
+  | { kind: 'transient'; errcode?: number | undefined; errmsg: string }
+  | { kind: 'refused'; errcode?: number | undefined; errmsg: string; templateLevel: boolean }
+  /** WeChat was not called: no access_token could be had, or the lease ran out before the call */
+  | { kind: 'not_called'; errmsg: string };
+
+/** Reduces a client result to a policy answer; the client already classified every errcode. */
+export function answerOf(result: WechatResult<{ msgid?: string | undefined }>): SendAnswer {
+  if (result.ok) return { kind: 'sent', msgid: result.value.msgid };
+  const { error } = result;
+  if (error instanceof StaleTokenError)
+    return { kind: 'stale_token', errcode: error.errcode, errmsg: error.message };
+  if (error instanceof CreditDeadError)
+    return { kind: 'credit_dead', errcode: error.errcode ?? 0, errmsg: error.message };
+  if (error instanceof QuotaExceededError) {
+    return {
+      kind: 'quota',
+      errcode: error.errcode ?? 0,
+      errmsg: error.message,
+      window: error.window,
+      retryAt: error.retryAt.getTime(),
+    };
+  }
+  if (error.category === 'outcome_unknown') return { kind: 'outcome_unknown', errmsg: error.message };
+  if (error.category === 'retryable')
+    return { kind: 'transient', errcode: error.errcode, errmsg: error.message };
+  const templateLevel =
+    error instanceof InvalidRequestError
+      ? error.templateLevel
+      : error.errcode !== undefined && TEMPLATE_LEVEL_ERRCODES.has(error.errcode);
+  return { kind: 'refused', errcode: error.errcode, errmsg: error.message, templateLevel };
+}
+
+/** What the policy knows of a message when its answer comes. */
+export interface SendState {
+  kind: 'template' | 'subscribe';
+  /** an earlier call with the credit held now got no answer: it may have been delivered */
+  mayHaveSent: boolean;
+  /** stale-token retries made in this run */
+  staleRetries: number;
+  /** this is the job's last attempt: a retry later is no longer possible */
+  lastAttempt: boolean;
+}
+
+/** How the attempt of a call is closed; absent when WeChat was not called. */
+export interface AttemptClose {
+  outcome: AttemptOutcome;
+  /** false for answers that are not a failed attempt (quota) */
+  counts: boolean;
+  errcode?: number | undefined;
+  errmsg?: string | undefined;
+}
+
+export type SendDecision =
+  /** the message is done */
+  | {
+      type: 'finish';
+      status: FinalMessageStatus;
+      attempt?: AttemptClose;
+      credit: CreditSettlement;
+      errcode?: number | undefined;
+      errmsg?: string | undefined;
+      /** a delivery: record when, and WeChat's msgid */
+      delivered: boolean;
+      msgid?: string | undefined;
+      /** the template itself is at fault: counts towards pausing a broadcast */
+      templateFailure: boolean;
+    }
+  /** refresh the token (compare-and-swap on the one used) and send again at once */
+  | { type: 'refresh_token'; attempt: AttemptClose }
+  /** the credit is dead: take the user's next one and send again at once */
+  | { type: 'next_credit'; attempt: AttemptClose; errcode: number }
+  /** give the message back, holding its credit, for a later run (backoff) */
+  | { type: 'retry_later'; attempt?: AttemptClose; errcode?: number | undefined; errmsg: string }
+  /** WeChat's quota: pause the whole app until `untilMs`; the message waits, holding its credit */
+  | { type: 'pause_app'; attempt: AttemptClose; window: QuotaWindow; untilMs: number; errcode: number };
+
+const retryOrGiveUp = (
+  state: SendState,
+  reason: { errcode?: number | undefined; errmsg: string },
+  attempt?: AttemptClose,
+): SendDecision => {
+  if (!state.lastAttempt) return { type: 'retry_later', attempt, ...reason };
+  if (state.mayHaveSent) {
+    return {
+      type: 'finish',
+      status: 'unknown',
+      attempt,
+      credit: 'keep',
+      errcode: reason.errcode,
+      errmsg: `${reason.errmsg}; an earlier attempt may have been delivered`,
+      delivered: false,
+      templateFailure: false,
+    };
+  }
+  // No call went out with certainty, so WeChat did not consume the credit: it goes back.
+  return {
+    type: 'finish',
+    status: 'failed',
+    attempt,
+    credit: 'return',
+    errcode: reason.errcode,
+    errmsg: reason.errmsg,
+    delivered: false,
+    templateFailure: false,
+  };
+};
+
+/** The reaction to one answer: wechat-platform.md's policy table, row by row. */
+export function decideAnswer(answer: SendAnswer, state: SendState): SendDecision {
+  switch (answer.kind) {
+    case 'sent':
+      return {
+        type: 'finish',
+        status: 'sent',
+        attempt: { outcome: 'sent', counts: true },
+        credit: 'keep',
+        delivered: true,
+        msgid: answer.msgid,
+        templateFailure: false,
+      };
+    case 'stale_token': {
+      const attempt: AttemptClose = {
+        outcome: 'rejected',
+        counts: true,
+        errcode: answer.errcode,
+        errmsg: answer.errmsg,
+      };
+      if (state.staleRetries < MAX_STALE_TOKEN_RETRIES) return { type: 'refresh_token', attempt };
+      return retryOrGiveUp(
+        state,
+        { errcode: answer.errcode, errmsg: 'the access_token stayed stale' },
+        attempt,
+      );
+    }
+    case 'credit_dead': {
+      const attempt: AttemptClose = {
+        outcome: 'rejected',
+        counts: true,
+        errcode: answer.errcode,
+        errmsg: answer.errmsg,
+      };
+      if (answer.errcode === 43101) {
+        return {
+          type: 'finish',
+          status: 'failed',
+          attempt,
+          credit: 'drop_template',
+          errcode: 43101,
+          errmsg: 'the user refused or unsubscribed this template',
+          delivered: false,
+          templateFailure: false,
+        };
+      }
+      // 41029 on a retry with the very formId whose earlier call got no answer: that call went through.
+      if (answer.errcode === 41029 && state.mayHaveSent) {
+        return {
+          type: 'finish',
+          status: 'sent',
+          attempt,
+          credit: 'keep',
+          errmsg: 'delivered by an earlier attempt whose reply was lost (41029 on the retry)',
+          delivered: true,
+          templateFailure: false,
+        };
+      }
+      return { type: 'next_credit', attempt, errcode: answer.errcode };
+    }
+    case 'quota':
+      return {
+        type: 'pause_app',
+        attempt: { outcome: 'rejected', counts: false, errcode: answer.errcode, errmsg: answer.errmsg },
+        window: answer.window,
+        untilMs: answer.retryAt,
+        errcode: answer.errcode,
+      };
+    case 'outcome_unknown': {
+      const attempt: AttemptClose = { outcome: 'unknown', counts: true, errmsg: answer.errmsg };
+      // A subscribe message is never resent: each resend could deliver again.
+      if (state.kind === 'subscribe') {
+        return {
+          type: 'finish',
+          status: 'unknown',
+          attempt,
+          credit: 'keep',
+          errmsg: 'the reply was lost; a subscribe message is never resent',
+          delivered: false,
+          templateFailure: false,
+        };
+      }
+      // A template message retries with the SAME formId: a 41029 then proves delivery.
+      return retryOrGiveUp(
+        { ...state, mayHaveSent: true },
+        { errmsg: 'the reply was lost; retrying with the same formId' },
+        attempt,
+      );
+    }
+    case 'transient':
+      return retryOrGiveUp(
+        state,
+        { errcode: answer.errcode, errmsg: `WeChat is unavailable: ${answer.errmsg}` },
+        { outcome: 'transient', counts: true, errcode: answer.errcode, errmsg: answer.errmsg },
+      );
+    case 'refused':
+      // The request itself is wrong (40003, 40037, 41030, 47003, 48001, a retired API…): WeChat
+      // refused it without consuming the credit, so the use goes back to the user's pool.
+      return {
+        type: 'finish',
+        status: 'failed',
+        attempt: { outcome: 'rejected', counts: true, errcode: answer.errcode, errmsg: answer.errmsg },
+        credit: state.mayHaveSent ? 'keep' : 'return',
+        errcode: answer.errcode,
+        errmsg: answer.errmsg,
+        delivered: false,
+        templateFailure: answer.templateLevel,
+      };
+    case 'not_called':
+      return retryOrGiveUp(state, { errmsg: answer.errmsg });
+  }
+}
+
+/** How a leased message starts: finished or released without a call, or called. */
+export type StartDecision =
+  | {
+      type: 'finish';
+      status: FinalMessageStatus;
+      credit: CreditSettlement;
+      errmsg: string;
+      delivered: boolean;
+    }
+  /** a message of a paused broadcast waits, queued, for the broadcast's resume */
+  | { type: 'release'; credit: CreditSettlement }
+  | { type: 'call'; mayHaveSent: boolean };
+
+/**
+ * The first decision on a leased message, from what earlier runs did and its broadcast's status.
+ * `leaseMessages` claims a credit only for the messages this answers `call` for (or `skipped`).
+ */
+export function decideStart(message: LeasedMessage): StartDecision {
+  const { history, credit } = message;
+  if (history.sent) {
+    return {
+      type: 'finish',
+      status: 'sent',
+      credit: 'keep',
+      errmsg: 'sent by an earlier run that stopped before recording it',
+      delivered: true,
+    };
+  }
+  // A subscribe message whose earlier call may have been delivered is never sent again.
+  if (message.kind === 'subscribe' && history.unknown) {
+    return {
+      type: 'finish',
+      status: 'unknown',
+      credit: 'keep',
+      errmsg: 'an earlier attempt may have been delivered (its reply was lost); not resent',
+      delivered: false,
+    };
+  }
+  // A credit no call ever used goes back to the user; one a call used may have been consumed.
+  const creditUsed = credit === null || history.usedHeldCredit;
+  if (message.broadcastStatus === 'cancelled') return decideUnsent('broadcast_cancelled', creditUsed);
+  if (message.broadcastStatus === 'paused') return decideUnsent('broadcast_paused', creditUsed);
+  if (!credit) return decideNoCredit(message);
+  return { type: 'call', mayHaveSent: history.unknownWithHeldCredit };
+}
+
+/** The user has no usable credit for the message (left, after `errcode` killed the last one). */
+export function decideNoCredit(
+  message: Pick<LeasedMessage, 'kind' | 'templateId'>,
+  errcode?: number,
+): Extract<StartDecision, { type: 'finish' }> & { errcode?: number | undefined } {
+  return {
+    type: 'finish',
+    status: 'skipped',
+    credit: 'keep',
+    errcode,
+    errmsg:
+      message.kind === 'template'
+        ? 'the user has no usable formId or prepay_id'
+        : `the user has no accepted subscription to template ${message.templateId}`,
+    delivered: false,
+  };
+}
+
+/** Why a run stopped calling before it got to some of its messages. */
+export type RunStop =
+  /** WeChat's quota paused the app: the message waits, holding its credit */
+  | 'app_paused'
+  /** the dispatcher is shutting down: the message waits for another run, holding its credit */
+  | 'shutdown'
+  /** the broadcast was paused: the message waits for its resume, its unused credit given back */
+  | 'broadcast_paused'
+  /** the broadcast was cancelled: the message is cancelled, its unused credit given back */
+  | 'broadcast_cancelled';
+
+/**
+ * What becomes of a message a run did not call because it stopped first; `creditUsed` says
+ * whether an earlier call used the credit it holds (WeChat may have consumed it then).
+ */
+export function decideUnsent(stop: RunStop, creditUsed: boolean): Exclude<StartDecision, { type: 'call' }> {
+  const unusedCredit: CreditSettlement = creditUsed ? 'keep' : 'return';
+  switch (stop) {
+    case 'app_paused':
+    case 'shutdown':
+      return { type: 'release', credit: 'keep' };
+    case 'broadcast_paused':
+      return { type: 'release', credit: unusedCredit };
+    case 'broadcast_cancelled':
+      return {
+        type: 'finish',
+        status: 'cancelled',
+        credit: unusedCredit,
+        errmsg: 'the broadcast was cancelled',
+        delivered: false,
+      };
+  }
+}

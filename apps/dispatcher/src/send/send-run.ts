@@ -1,0 +1,364 @@
+import {
+  claimCredits,
+  completeSends,
+  type Database,
+  discardUnsentAttempts,
+  type FinalMessageStatus,
+  type HeldCredit,
+  type LeasedMessage,
+  recordAttempts,
+  type SendLease,
+  type SendSettlement,
+} from '@minapush/db';
+import type { TokenService } from '@minapush/tokens';
+import type { QuotaWindow } from '@minapush/wechat';
+import { callWechat, type SendingClient } from './call-wechat.js';
+import { createLeaseGuard } from './lease-guard.js';
+import type { SendGate, SendLane } from './send-gate.js';
+import {
+  decideAnswer,
+  decideNoCredit,
+  decideStart,
+  decideUnsent,
+  type RunStop,
+  type SendDecision,
+} from './send-policy.js';
+import { settleAnswer, settleStart } from './settlements.js';
+
+/** Bounds the credit-after-dead-credit and stale-token rounds of one run; the next run goes on. */
+const MAX_PASSES = 20;
+/** Settlements written together; also what a crash can leave unwritten (attempts say the rest). */
+const FLUSH_EVERY = 64;
+
+/** What the send path needs, built once per process (see dispatcher.ts). */
+export interface SendResources {
+  db: Database;
+  wechat: SendingClient;
+  tokens: Pick<TokenService, 'getToken' | 'refreshTokenIfStale'>;
+  gate: SendGate;
+  /** pauses an app's sending everywhere: gate, both lanes' queues, metric and log */
+  pauseApp: (appId: string, untilMs: number, window: QuotaWindow) => Promise<void>;
+  settings: {
+    /** this process, in the leases it takes */
+    owner: string;
+    leaseMs: number;
+    /** credits expiring sooner than this are not used */
+    creditExpiryMarginMs: number;
+    /** the WeChat client's timeout: a lease with less left is not trusted for a call */
+    callTimeoutMs: number;
+  };
+  now: () => number;
+}
+
+/** Lets a broadcast's batch stop early and count template-level failures. */
+export interface RunControl {
+  /** a reason to stop calling now, if any */
+  stopReason(): RunStop | undefined;
+  /** told of every final decision, in the order the answers came */
+  recordFinish(decision: Extract<SendDecision, { type: 'finish' }>): Promise<void>;
+}
+
+export interface RunOptions {
+  lane: SendLane;
+  /** the job's last attempt: what would be retried later is settled for good now */
+  lastAttempt: boolean;
+  /** WeChat calls in flight at once */
+  concurrency: number;
+  /** aborted when the process shuts down: the run stops calling and gives its messages back */
+  signal?: AbortSignal;
+  control?: RunControl;
+  /** called after each write of settlements, with the messages settled so far */
+  onProgress?: (settled: number, of: number) => Promise<void> | void;
+}
+
+export interface RunResult {
+  /** messages that reached each final status in this run */
+  finished: Array<{ status: FinalMessageStatus; errcode?: number | undefined }>;
+  /** messages given back for a later attempt of the job (WeChat unavailable, reply lost, no token) */
+  retryLater: number;
+  /** the app is paused by WeChat's quota until then (`window` when this run met the quota itself) */
+  paused?: { untilMs: number; window?: QuotaWindow };
+  /** why the run stopped calling early, if it did */
+  stopped?: RunStop;
+  /** messages another run took over (this one lost its lease) */
+  lost: number;
+}
+
+interface Sending {
+  message: LeasedMessage;
+  credit: HeldCredit;
+  /** an earlier call with this credit got no answer */
+  mayHaveSent: boolean;
+  /** an earlier call used this credit (so its use may be gone) */
+  creditUsed: boolean;
+  staleRetries: number;
+  /** the errcode that killed the previous credit, for a message that takes the next one */
+  deadCreditErrcode?: number;
+}
+
+/**
+ * Sends the messages of one lease: the single-message job's and the batch job's path alike. Every
+ * decision comes from send-policy.ts; this function only carries them out. Attempts are recorded
+ * in bulk ahead of the calls, the calls go out concurrently (bounded) under the app's rate, only
+ * while the lease is certainly held, and their outcomes are written back in bulk.
+ */
+export async function sendLeased(
+  r: SendResources,
+  lease: SendLease,
+  options: RunOptions,
+): Promise<RunResult> {
+  const result: RunResult = { finished: [], retryLater: 0, lost: 0 };
+  const [first] = lease.messages;
+  if (!first) return result;
+  const appId = first.appId;
+  const now = () => new Date(r.now());
+  const guard = createLeaseGuard(
+    { db: r.db, leaseMs: r.settings.leaseMs, callTimeoutMs: r.settings.callTimeoutMs },
+    lease,
+  );
+
+  // Settlements are buffered and written FLUSH_EVERY at a time, one write in flight at once.
+  let buffer: SendSettlement[] = [];
+  let writing: Promise<void> = Promise.resolve();
+  let settled = 0;
+  const flush = async () => {
+    const batch = buffer;
+    buffer = [];
+    writing = writing.then(async () => {
+      if (batch.length === 0) return;
+      await completeSends(r.db, lease.token, batch);
+      settled += batch.filter((s) => s.status !== 'sending').length;
+      await options.onProgress?.(settled, lease.messages.length);
+    });
+    await writing;
+  };
+  const settle = (settlement: SendSettlement) => {
+    if (settlement.status !== 'sending') guard.release(settlement.messageId);
+    if (settlement.status !== 'sending' && settlement.status !== 'queued') {
+      result.finished.push({ status: settlement.status as FinalMessageStatus, errcode: settlement.errcode });
+    }
+    buffer.push(settlement);
+    if (buffer.length >= FLUSH_EVERY) return flush();
+    return undefined;
+  };
+
+  let stop: RunStop | undefined;
+  const stopReason = (): RunStop | undefined => {
+    if (!stop && options.signal?.aborted) stop = 'shutdown';
+    if (!stop) stop = options.control?.stopReason();
+    return stop;
+  };
+
+  let sending: Sending[] = [];
+  for (const message of lease.messages) {
+    const start = decideStart(message);
+    if (start.type === 'call' && message.credit) {
+      sending.push({
+        message,
+        credit: message.credit,
+        mayHaveSent: start.mayHaveSent,
+        creditUsed: message.history.usedHeldCredit,
+        staleRetries: 0,
+      });
+    } else if (start.type !== 'call') {
+      await settle(settleStart(message.id, start, now()));
+    }
+  }
+
+  const stateOf = (s: Sending) => ({
+    kind: s.message.kind,
+    mayHaveSent: s.mayHaveSent,
+    staleRetries: s.staleRetries,
+    lastAttempt: options.lastAttempt,
+  });
+  const notCalled = async (list: Sending[], errmsg: string) => {
+    for (const s of list) {
+      const decision = decideAnswer({ kind: 'not_called', errmsg }, stateOf(s));
+      if (decision.type === 'retry_later') result.retryLater += 1;
+      await settle(settleAnswer(s.message.id, undefined, decision, now()));
+    }
+  };
+
+  const token = sending.length > 0 ? await r.tokens.getToken(appId) : undefined;
+  if (token && !token.ok) {
+    await notCalled(sending, `no access_token: ${token.message}`);
+    sending = [];
+  }
+  let accessToken = token?.ok ? token.token.accessToken : '';
+
+  for (let pass = 0; sending.length > 0; pass += 1) {
+    if (pass === MAX_PASSES) {
+      await notCalled(sending, 'too many dead credits or stale tokens in one run');
+      break;
+    }
+    const { refresh, nextCredit } = await callPass(sending, accessToken);
+    await flush();
+    sending = [];
+    if (stop) {
+      for (const s of [...refresh, ...nextCredit]) await settleUnsent(s, undefined, stop);
+      break;
+    }
+    if (refresh.length > 0) {
+      const refreshed = await r.tokens.refreshTokenIfStale(appId, accessToken);
+      if (refreshed.ok) {
+        accessToken = refreshed.token.accessToken;
+        sending.push(...refresh.map((s) => ({ ...s, staleRetries: s.staleRetries + 1 })));
+      } else {
+        await notCalled(refresh, `no fresh access_token: ${refreshed.message}`);
+      }
+    }
+    if (nextCredit.length > 0) {
+      const claimed = await claimCredits(
+        r.db,
+        lease.token,
+        nextCredit.map((s) => s.message.id),
+        new Date(r.now() + r.settings.creditExpiryMarginMs),
+      );
+      for (const s of nextCredit) {
+        const credit = claimed.get(s.message.id);
+        if (credit) {
+          sending.push({ ...s, credit, mayHaveSent: false, creditUsed: false });
+        } else {
+          await settle(settleStart(s.message.id, decideNoCredit(s.message, s.deadCreditErrcode), now()));
+        }
+      }
+    }
+  }
+  await flush();
+  result.lost = guard.lost;
+  if (stop) result.stopped = stop;
+  return result;
+
+  async function settleUnsent(s: Sending, attemptId: bigint | undefined, reason: RunStop) {
+    const decision = decideUnsent(reason, s.creditUsed);
+    const settlement = settleStart(s.message.id, decision, now());
+    await settle(
+      attemptId === undefined
+        ? settlement
+        : { ...settlement, attempt: { id: attemptId, outcome: 'not_sent' } },
+    );
+  }
+
+  /** One round of calls over `list`; answers the messages to call again in this run. */
+  async function callPass(list: Sending[], accessTokenOfPass: string) {
+    const refresh: Sending[] = [];
+    const nextCredit: Sending[] = [];
+    const lostAttempts: bigint[] = [];
+    const blockSize = Math.max(options.concurrency * 2, 1);
+    let recordedUpTo = 0;
+    const ready: Array<{ s: Sending; attemptId: bigint }> = [];
+    let recording: Promise<void> | undefined;
+    let recordFailure: unknown;
+    const unrecorded: Sending[] = [];
+
+    // Attempts are recorded a block ahead of the calls: before any call leaves, its record says it
+    // may have, and a crash leaves at most two blocks recorded that never went out.
+    const recordNextBlock = () => {
+      const block = list.slice(recordedUpTo, recordedUpTo + blockSize);
+      recordedUpTo += block.length;
+      recording = recordAttempts(
+        r.db,
+        lease.token,
+        block.map((s) => ({ messageId: s.message.id, creditId: s.credit.id })),
+      )
+        .then((ids) => {
+          for (const s of block) {
+            const attemptId = ids.get(s.message.id);
+            if (attemptId === undefined) unrecorded.push(s);
+            else ready.push({ s, attemptId });
+          }
+        })
+        .catch((error: unknown) => {
+          recordFailure = error;
+        })
+        .finally(() => {
+          recording = undefined;
+        });
+      return recording;
+    };
+    const next = async () => {
+      for (;;) {
+        if (recordFailure) throw recordFailure;
+        const item = ready.shift();
+        if (item) {
+          if (ready.length < blockSize / 2 && recordedUpTo < list.length && !recording)
+            void recordNextBlock();
+          return item;
+        }
+        if (recording) await recording;
+        else if (recordedUpTo < list.length) await recordNextBlock();
+        else return undefined;
+      }
+    };
+
+    let permits = 0;
+    let granting: Promise<void> | undefined;
+    const permit = async (remaining: number): Promise<boolean> => {
+      while (permits === 0) {
+        if (stopReason()) return false;
+        granting ??= r.gate
+          .take(appId, remaining, options.lane, options.signal)
+          .then(async (answer) => {
+            if (answer.ok) permits += answer.granted;
+            else if (answer.reason === 'paused') {
+              result.paused ??= { untilMs: answer.untilMs };
+              stop ??= 'app_paused';
+            } else stop ??= 'shutdown';
+          })
+          .finally(() => {
+            granting = undefined;
+          });
+        await granting;
+      }
+      permits -= 1;
+      return true;
+    };
+
+    let called = 0;
+    const caller = async () => {
+      for (;;) {
+        const item = await next();
+        if (!item) return;
+        const { s, attemptId } = item;
+        // a stop can come while this caller waited for its permit (another call hit the quota)
+        if (stopReason() || !(await permit(list.length - called)) || stopReason()) {
+          await settleUnsent(s, attemptId, stop ?? 'shutdown');
+          continue;
+        }
+        if (!(await guard.mayCall(s.message.id))) {
+          lostAttempts.push(attemptId);
+          continue;
+        }
+        called += 1;
+        const answer = await callWechat(r.wechat, s.message, s.credit, accessTokenOfPass);
+        const decision = decideAnswer(answer, stateOf(s));
+        await settle(settleAnswer(s.message.id, attemptId, decision, now()));
+        switch (decision.type) {
+          case 'finish':
+            await options.control?.recordFinish(decision);
+            break;
+          case 'refresh_token':
+            refresh.push(s);
+            break;
+          case 'next_credit':
+            nextCredit.push({ ...s, deadCreditErrcode: decision.errcode });
+            break;
+          case 'retry_later':
+            result.retryLater += 1;
+            break;
+          case 'pause_app':
+            if (!result.paused?.window) {
+              result.paused = { untilMs: decision.untilMs, window: decision.window };
+              await r.pauseApp(appId, decision.untilMs, decision.window);
+            }
+            stop ??= 'app_paused';
+            break;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(options.concurrency, list.length) }, caller));
+    // never recorded: another run holds them now; recorded but not called: that record is taken back
+    await discardUnsentAttempts(r.db, lostAttempts);
+    return { refresh, nextCredit };
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Every Redis key minapush writes besides BullMQ's own (BullMQ derives those from the queue names
+ * below and the same prefix), built in this one place so that no two modules can collide or drift
+ * apart, and so that an operator can find what a key is for. `prefix` is the deployment's
+ * QUEUE_PREFIX; tests use their own.
+ */
+export function redisKeys(prefix: string) {
+  return {
+    // the central access_token (packages/tokens)
+    /** the current token of an app, JSON */
+    token: (appId: string) => `${prefix}:token:${appId}`,
+    /** the lock one fetcher holds while it fetches an app's token */
+    tokenLock: (appId: string) => `${prefix}:token-lock:${appId}`,
+    /** an app whose credentials WeChat refused, until when it rests */
+    tokenHealth: (appId: string) => `${prefix}:token-health:${appId}`,
+    /** token fetches of an app on one China day (`2026-12-01`): WeChat's daily budget */
+    tokenFetches: (appId: string, chinaDay: string) => `${prefix}:token-fetches:${appId}:${chinaDay}`,
+    /** the answer of a fetch that just failed, for the callers that waited on it */
+    tokenFetchFailed: (appId: string) => `${prefix}:token-fetch-failed:${appId}`,
+
+    // credit intake (apps/ingest-api)
+    /** a formId handed over recently: its duplicates are answered without Postgres */
+    seenFormId: (appId: string, formId: string) => `${prefix}:seen-form-id:${appId}:${formId}`,
+
+    // sending (apps/dispatcher)
+    /** rate-limiter-flexible's key prefix: messages sent per app in the current second */
+    sendRateWindow: `${prefix}:send-rate`,
+    /** an app slowed down by WeChat's 45011, and since when (it recovers over time) */
+    sendRateSlowdown: (appId: string) => `${prefix}:send-slowdown:${appId}`,
+    /** an app paused by WeChat's quota (45011 until the next minute, 45009 until 00:00 China time) */
+    sendPause: (appId: string) => `${prefix}:send-pause:${appId}`,
+    /** set while a single message of the app waits for the rate budget: the bulk lane yields */
+    transactionalWaiting: (appId: string) => `${prefix}:send-transactional-waiting:${appId}`,
+    /** consecutive template-level failures of a broadcast (pauses it at 3) */
+    broadcastTemplateFailures: (broadcastId: string) =>
+      `${prefix}:broadcast-template-failures:${broadcastId}`,
+
+    // recovery (apps/dispatcher)
+    /** held by the one reconciler run in progress, across every dispatcher process */
+    reconcileLock: `${prefix}:reconcile-lock`,
+    /** where each keyset walk of the reconciler goes on from at its next run */
+    reconcileCursor: (walk: string) => `${prefix}:reconcile-cursor:${walk}`,
+  };
+}
+
+export type RedisKeys = ReturnType<typeof redisKeys>;
