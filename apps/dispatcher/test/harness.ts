@@ -43,6 +43,7 @@ export interface Delivery {
   openid: string;
   templateId: string;
   formId?: string;
+  data: Record<string, { value: string }>;
   at: string;
 }
 
@@ -60,6 +61,8 @@ export interface HarnessOptions {
   batchSize?: number;
   /** after a 45011, how long the app takes to climb back to its rate */
   sendRateRecoveryMs?: number;
+  /** a Redis of the test's own (a test that flushes Redis must not flush the other suites') */
+  redisUrl?: string;
 }
 
 async function listen(app: { listen: (port: number, host: string) => import('node:http').Server }) {
@@ -109,12 +112,13 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
     sendRatePerSecond: options.sendRatePerSecond ?? 1_000,
   };
   const prefix = `test-${randomUUID()}`;
+  const redisUrl = options.redisUrl ?? REDIS_URL;
   const apiKey = `key-${randomUUID()}`;
   const now = options.now ?? Date.now;
   const db = createDatabase({ url: DATABASE_URL, maxConnections: 20 });
   const connections: Redis[] = [];
   const connection = (role: 'producer' | 'worker') => {
-    const redis = createRedisConnection(REDIS_URL, role);
+    const redis = createRedisConnection(redisUrl, role);
     connections.push(redis);
     return redis;
   };
@@ -215,6 +219,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
   const harness = {
     app,
     prefix,
+    redisUrl,
     sandboxUrl: sandboxHttp.url,
     db,
     wechat,
@@ -253,6 +258,30 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
       if (response.status !== 202) throw new Error(`form-ids answered ${response.status}`);
       await waitForCredits(openid, response.body.accepted);
       return { openid, formIds };
+    },
+    /**
+     * `count` users with one formId each, made in bulk: in the sandbox through its bulk route, in
+     * Postgres by set-based inserts (what the credit intake would have stored). For tests that
+     * need thousands of users; answers their openids in app_users id order.
+     */
+    async seedUsersWithFormIds(count: number): Promise<string[]> {
+      const run = randomUUID().slice(0, 8);
+      const openids = Array.from({ length: count }, (_, i) => `o-${run}-${String(i).padStart(6, '0')}`);
+      for (let start = 0; start < count; start += 10_000) {
+        const slice = openids.slice(start, start + 10_000);
+        const minted = await control<{
+          formIds: Array<{ openid: string; formId: string; createdAt: string }>;
+        }>('POST', `/apps/${app.appId}/form-ids/bulk`, { openids: slice });
+        await db.$executeRaw`
+          INSERT INTO app_users (app_id, openid) SELECT ${app.appId}, o FROM unnest(${slice}::varchar[]) AS o
+          ORDER BY o`;
+        await db.$executeRaw`
+          INSERT INTO send_credits (app_id, openid, kind, form_id, uses_left, captured_at, expires_at)
+          SELECT ${app.appId}, f.openid, 'form_id', f.form_id, 1, f.captured_at, f.captured_at + interval '7 days'
+          FROM unnest(${minted.formIds.map((f) => f.openid)}::varchar[], ${minted.formIds.map((f) => f.formId)}::varchar[],
+            ${minted.formIds.map((f) => f.createdAt)}::timestamptz[]) AS f(openid, form_id, captured_at)`;
+      }
+      return openids;
     },
     /** a user who accepted the template `count` times, in the sandbox and reported to us */
     async userWithSubscription(
@@ -381,3 +410,26 @@ export interface MessageView {
 export type DispatchHarness = Awaited<ReturnType<typeof startDispatchHarness>>;
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until `check` answers a value (not undefined/false), polling; fails naming `what` after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 60_000,
+  pollMs = 50,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(pollMs);
+  }
+}
+
+/** How many deliveries each user got. */
+export function deliveriesPerUser(deliveries: readonly Delivery[]): Map<string, number> {
+  const perUser = new Map<string, number>();
+  for (const d of deliveries) perUser.set(d.openid, (perUser.get(d.openid) ?? 0) + 1);
+  return perUser;
+}

@@ -19,7 +19,7 @@ describe('loadConfig', () => {
       weakSessionSecret: false,
     });
     expect(config.apps).toEqual([
-      { appId: 'wxa', secret: 's-123', tokenMode: 'stable', sendRatePerSecond: 20 },
+      { appId: 'wxa', secret: 's-123', tokenMode: 'stable', sendRatePerSecond: 500 },
     ]);
   });
 

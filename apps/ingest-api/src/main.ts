@@ -2,9 +2,12 @@ import { loadConfigOrExit } from '@minapush/config';
 import { createDatabase } from '@minapush/db';
 import { createLogger } from '@minapush/logger';
 import {
+  broadcastQueueName,
+  bulkQueueName,
   closeMessageQueues,
   createRedisConnection,
   creditIngestCatalog,
+  dispatcherMaintenanceCatalog,
   messageQueueName,
 } from '@minapush/queues';
 import { createTokenService, logTokenEvent } from '@minapush/tokens';
@@ -36,10 +39,17 @@ const creditQueue = new Queue(creditIngestCatalog.queue, {
   connection: producer,
   prefix: config.queuePrefix,
 });
-// Bull Board shows each app's send queue; POST /v1/messages adds to them through its own instances.
-const messageQueues = config.apps.map(
-  (app) => new Queue(messageQueueName(app.appId), { connection: producer, prefix: config.queuePrefix }),
-);
+// Bull Board shows every queue: both send lanes of each app, fan-outs, the reconciler's, credit
+// intake. POST /v1/messages adds to the send queues through its own instances.
+const boardQueue = (name: string) => new Queue(name, { connection: producer, prefix: config.queuePrefix });
+const messageQueues = [
+  ...config.apps.flatMap((app) => [
+    boardQueue(messageQueueName(app.appId)),
+    boardQueue(bulkQueueName(app.appId)),
+  ]),
+  boardQueue(broadcastQueueName()),
+  boardQueue(dispatcherMaintenanceCatalog.queue),
+];
 const wechat = createWechatClient({ baseUrl: config.wechatApiBaseUrl, timeoutMs: config.wechatTimeoutMs });
 const tokens = createTokenService({
   redis: producer,

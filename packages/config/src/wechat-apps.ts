@@ -7,7 +7,8 @@ export const wechatAppSchema = z.object({
   appId: z.string().min(1).max(64),
   secret: z.string().min(1).max(256),
   tokenMode: tokenModeSchema.default('stable'),
-  sendRatePerSecond: z.number().int().positive().max(100_000).default(20),
+  /** messages per second, all lanes and dispatcher processes together (README: why 500 is safe) */
+  sendRatePerSecond: z.number().int().positive().max(100_000).default(500),
   /** overrides WeChat's daily access_token fetch limit for this app (2000 classic, 500000 stable) */
   tokenDailyLimit: z.number().int().positive().optional(),
 });

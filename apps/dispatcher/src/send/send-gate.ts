@@ -65,9 +65,9 @@ export function createSendGate(options: SendGateOptions) {
     return rate;
   };
 
-  async function slowdownOf(appId: string): Promise<SendRateSlowdown | undefined> {
+  async function slowdownOf(appId: string, fresh = false): Promise<SendRateSlowdown | undefined> {
     const cached = slowdowns.get(appId);
-    if (cached && now() - cached.readAt < SLOWDOWN_CACHE_MS) return cached.value;
+    if (!fresh && cached && now() - cached.readAt < SLOWDOWN_CACHE_MS) return cached.value;
     const raw = await redis.get(keys.sendRateSlowdown(appId));
     const value = raw ? (JSON.parse(raw) as SendRateSlowdown) : undefined;
     slowdowns.set(appId, { value, readAt: now() });
@@ -130,9 +130,9 @@ export function createSendGate(options: SendGateOptions) {
       const pauseMs = Math.max(1, untilMs - now());
       await redis.set(keys.sendPause(appId), String(untilMs), 'PX', pauseMs);
       if (window !== 'per_minute') return;
-      const halved = slowDown(configuredRate(appId), await slowdownOf(appId), now(), options.recoveryMs);
-      // the climb back starts when sending resumes
-      const slowdown = { ...halved, at: Math.max(halved.at, untilMs) };
+      const previous = await slowdownOf(appId, true);
+      const slowdown = slowDown(configuredRate(appId), previous, now(), untilMs, options.recoveryMs);
+      if (slowdown === previous) return;
       await redis.set(
         keys.sendRateSlowdown(appId),
         JSON.stringify(slowdown),

@@ -22,21 +22,28 @@ describe('effectiveSendRate', () => {
 });
 
 describe('slowDown', () => {
-  it('halves the configured rate on a first 45011', () => {
-    expect(slowDown(500, undefined, 5_000, RECOVERY)).toEqual({ reducedTo: 250, at: 5_000 });
+  it('halves the configured rate on a first 45011, to climb back from when the pause ends', () => {
+    expect(slowDown(500, undefined, 5_000, 60_000, RECOVERY)).toEqual({ reducedTo: 250, at: 60_000 });
   });
 
   it('halves the rate the app has at that moment on a later one', () => {
-    const first = slowDown(400, undefined, 0, RECOVERY);
+    const first = slowDown(400, undefined, 0, 0, RECOVERY);
     expect(first.reducedTo).toBe(200);
     // half-way recovered: 300/s, halved to 150
-    expect(slowDown(400, first, RECOVERY / 2, RECOVERY)).toEqual({ reducedTo: 150, at: RECOVERY / 2 });
-    // a burst of 45011 at one moment keeps halving
-    expect(slowDown(400, first, 0, RECOVERY).reducedTo).toBe(100);
+    expect(slowDown(400, first, RECOVERY / 2, RECOVERY / 2, RECOVERY)).toEqual({
+      reducedTo: 150,
+      at: RECOVERY / 2,
+    });
+  });
+
+  it('counts the 45011s of one pause once: calls in flight answered the same overload', () => {
+    const first = slowDown(400, undefined, 1_000, 60_000, RECOVERY);
+    expect(slowDown(400, first, 1_200, 60_000, RECOVERY)).toBe(first);
+    expect(slowDown(400, first, 60_000, 120_000, RECOVERY).reducedTo).toBe(100);
   });
 
   it('stops at one message a second', () => {
-    expect(slowDown(1, undefined, 0, RECOVERY).reducedTo).toBe(1);
+    expect(slowDown(1, undefined, 0, 0, RECOVERY).reducedTo).toBe(1);
   });
 });
 

@@ -21,15 +21,21 @@ export function effectiveSendRate(
   return Math.max(1, Math.min(configured, Math.floor(recovered)));
 }
 
-/** A 45011 at `now` halves whatever rate the app had then. */
+/**
+ * A 45011 at `now` halves whatever rate the app had then; the climb back starts at `resumeAt`,
+ * when the pause ends. The answers of calls already in flight when the first 45011 came are the
+ * same overload: while the pause it began lasts, they do not halve the rate again.
+ */
 export function slowDown(
   configured: number,
   previous: SendRateSlowdown | undefined,
   now: number,
+  resumeAt: number,
   recoveryMs: number,
 ): SendRateSlowdown {
+  if (previous && now < previous.at) return previous;
   const current = effectiveSendRate(configured, previous, now, recoveryMs);
-  return { reducedTo: Math.max(1, Math.floor(current / 2)), at: now };
+  return { reducedTo: Math.max(1, Math.floor(current / 2)), at: Math.max(now, resumeAt) };
 }
 
 /**

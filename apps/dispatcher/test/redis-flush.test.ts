@@ -1,0 +1,137 @@
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type DispatchHarness,
+  deliveriesPerUser,
+  LEGACY_TEMPLATE,
+  startDispatchHarness,
+  waitFor,
+} from './harness.js';
+import { exited, spawnDispatcher, startRedisServer } from './processes.js';
+
+// Redis keeps nothing on disk here, as on many deployments: a restart loses every queue. These
+// tests flush a Redis of their own and expect Postgres to bring every broadcast back.
+let redis: Awaited<ReturnType<typeof startRedisServer>>;
+let h: DispatchHarness;
+let admin: Redis;
+beforeAll(async () => {
+  redis = await startRedisServer();
+  admin = new Redis(redis.url);
+}, 60_000);
+// each test has an app (and so an audience) of its own
+const harness = async () => {
+  h = await startDispatchHarness({ dispatcher: false, redisUrl: redis.url, sendRatePerSecond: 2_000 });
+};
+afterEach(() => h?.close());
+afterAll(async () => {
+  admin?.disconnect();
+  await redis?.stop();
+});
+
+interface BroadcastView {
+  status: string;
+  total: number;
+  sent: number;
+  pending: number;
+  startedAt?: string;
+}
+const view = async (id: string) => (await h.api<BroadcastView>('GET', `/v1/broadcasts/${id}`)).body;
+const reconcileReports = (output: string[]) =>
+  output
+    .join('')
+    .split('\n')
+    .filter((line) => line.includes('"msg":"reconciled'))
+    .map((line) => JSON.parse(line) as { batches: number; fanOuts: number; time: number });
+
+async function broadcast(body: Record<string, unknown>): Promise<string> {
+  const created = await h.api<{ id: string }>('POST', '/v1/broadcasts', {
+    kind: 'template',
+    templateId: LEGACY_TEMPLATE,
+    data: { keyword1: 'after the flush' },
+    ...body,
+  });
+  expect(created.status).toBe(202);
+  return created.body.id;
+}
+
+describe('Redis flushed (FLUSHDB), as a restart without persistence does', () => {
+  const env = { RECONCILE_INTERVAL_MS: '500', RECONCILE_GRACE_MS: '1000' };
+
+  it('right after a broadcast with a sendAt was accepted: it still starts on time and completes', async () => {
+    await harness();
+    const openids = await h.seedUsersWithFormIds(50);
+    const output: string[] = [];
+    const dispatcher = spawnDispatcher(h, output, env);
+    try {
+      await waitFor('the dispatcher to start', () => output.join('').includes('dispatcher started'));
+      const sendAt = Date.now() + 4_000;
+      const id = await broadcast({
+        audience: { type: 'openids', openids },
+        sendAt: new Date(sendAt).toISOString(),
+      });
+      await admin.flushdb();
+      expect(await admin.dbsize()).toBe(0);
+
+      const done = await waitFor('the broadcast to complete', async () => {
+        const current = await view(id);
+        return current.status === 'completed' ? current : undefined;
+      });
+      expect(done).toMatchObject({ total: 50, sent: 50, pending: 0 });
+      const startedAt = new Date(done.startedAt ?? 0).getTime();
+      // on time: not before sendAt, and not waiting for some later sweep (a few reconciler ticks)
+      expect(startedAt).toBeGreaterThanOrEqual(sendAt - 50);
+      expect(startedAt - sendAt).toBeLessThan(5_000);
+      const perUser = deliveriesPerUser(await h.deliveries());
+      for (const openid of openids) expect(perUser.get(openid)).toBe(1);
+    } finally {
+      dispatcher.kill('SIGTERM');
+      await exited(dispatcher);
+    }
+  }, 120_000);
+
+  it('in the middle of a 10,000-user broadcast: every batch comes back at once and each user gets one message', async () => {
+    await harness();
+    const openids = await h.seedUsersWithFormIds(10_000);
+    const output: string[] = [];
+    const dispatcher = spawnDispatcher(h, output, env);
+    try {
+      await waitFor('the dispatcher to start', () => output.join('').includes('dispatcher started'));
+      const id = await broadcast({ audience: { type: 'all' } });
+      await waitFor('a fifth of the broadcast', async () => (await view(id)).sent >= 2_000, 120_000, 20);
+      await admin.flushdb();
+      const flushedAt = Date.now();
+      // the batches that lost their job with the flush: only the reconciler can give them one
+      const [stranded] = await h.db.$queryRaw<Array<{ batches: number }>>`
+        SELECT count(DISTINCT batch_id)::int AS batches FROM messages
+        WHERE broadcast_id = ${id}::uuid AND status = 'queued'`;
+      const batches = stranded?.batches ?? 0;
+      expect(batches).toBeGreaterThan(0);
+
+      const done = await waitFor(
+        'the broadcast to complete',
+        async () => {
+          const current = await view(id);
+          return current.status === 'completed' ? current : undefined;
+        },
+        180_000,
+      );
+      expect(done).toMatchObject({ total: 10_000, sent: 10_000, pending: 0 });
+      const perUser = deliveriesPerUser(await h.deliveries());
+      expect(Math.max(...perUser.values())).toBe(1);
+      for (const openid of openids) expect(perUser.get(openid)).toBe(1);
+
+      // Full speed, not a trickle: the reconciler gave every stranded batch its job back in a run
+      // or two (a batch made less than RECONCILE_GRACE_MS before the flush waits for the next run).
+      const runs = reconcileReports(output).filter((run) => run.time >= flushedAt && run.batches > 0);
+      expect(runs.reduce((sum, run) => sum + run.batches, 0)).toBeGreaterThanOrEqual(batches);
+      expect(runs.length).toBeLessThanOrEqual(3);
+      console.log('flush mid-broadcast', {
+        strandedBatches: batches,
+        reconcilerRuns: runs.map((r) => r.batches),
+      });
+    } finally {
+      dispatcher.kill('SIGTERM');
+      await exited(dispatcher);
+    }
+  }, 300_000);
+});
