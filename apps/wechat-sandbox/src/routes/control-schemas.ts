@@ -5,6 +5,12 @@ import { FAULT_ENDPOINTS } from '../faults.js';
 const MAX_LIST = 1000;
 const MAX_COUNT = 1000;
 const MAX_LIMIT = 1_000_000_000;
+/** Users per bulk call: enough to set up a large audience in a handful of calls. */
+export const MAX_BULK_OPENIDS = 10_000;
+/** Credits per user in a bulk call. */
+export const MAX_BULK_COUNT = 100;
+/** Credits in all of one bulk call (openids × count), which bounds the answer's size. */
+export const MAX_BULK_CREDITS = 100_000;
 
 const appIdSchema = z
   .string()
@@ -44,6 +50,28 @@ export const newSubscriptionSchema = z.strictObject({
   templateId: templateIdSchema,
   count: countSchema,
 });
+
+const bulkOpenidsSchema = z.array(openidSchema).min(1).max(MAX_BULK_OPENIDS);
+const bulkCountSchema = z.number().int().min(1).max(MAX_BULK_COUNT).default(1);
+const withinBulkCredits = (input: { openids: string[]; count: number }) =>
+  input.openids.length * input.count <= MAX_BULK_CREDITS;
+const bulkCreditsMessage = `openids × count must be at most ${MAX_BULK_CREDITS}: split the users into several calls`;
+
+export const bulkFormIdsSchema = z
+  .strictObject({
+    openids: bulkOpenidsSchema,
+    kind: z.enum(['form_id', 'prepay_id']).default('form_id'),
+    count: bulkCountSchema,
+  })
+  .refine(withinBulkCredits, { message: bulkCreditsMessage, path: ['count'] });
+
+export const bulkSubscriptionsSchema = z
+  .strictObject({
+    openids: bulkOpenidsSchema,
+    templateId: templateIdSchema,
+    count: bulkCountSchema,
+  })
+  .refine(withinBulkCredits, { message: bulkCreditsMessage, path: ['count'] });
 
 export const deliveriesQuerySchema = z.object({
   openid: openidSchema.optional(),

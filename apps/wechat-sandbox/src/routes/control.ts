@@ -8,6 +8,8 @@ import { createLoginCode } from '../rules/login.js';
 import { describeApp } from '../state/describe-app.js';
 import type { SandboxState } from '../state/sandbox-state.js';
 import {
+  bulkFormIdsSchema,
+  bulkSubscriptionsSchema,
   clockMoveSchema,
   deliveriesQuerySchema,
   newAppSchema,
@@ -19,6 +21,9 @@ import {
 } from './control-schemas.js';
 
 export const CONTROL_BODY_LIMIT_BYTES = 256 * 1024;
+/** The bulk set-up routes take up to 10,000 openids of up to 128 characters each. */
+export const BULK_BODY_LIMIT_BYTES = 2 * 1024 * 1024;
+const BULK_ROUTES = ['/apps/:appId/form-ids/bulk', '/apps/:appId/subscriptions/bulk'];
 
 /** Parses a control request part, or throws a 400 naming every bad field and what it needs. */
 function parse<S extends z.ZodType>(schema: S, input: unknown, where = 'body'): z.infer<S> {
@@ -38,6 +43,8 @@ function isoTime(ms: number): string {
 /** The test-only API that sets up apps, users and credits, injects faults and reads what happened. */
 export function controlRoutes(state: SandboxState): Router {
   const router = Router();
+  // Parsed first, so that the general limit below does not apply to a bulk call's openids.
+  router.use(BULK_ROUTES, express.json({ type: () => true, limit: BULK_BODY_LIMIT_BYTES }));
   router.use(express.json({ type: () => true, limit: CONTROL_BODY_LIMIT_BYTES }));
 
   router.post('/apps', (req: Request, res: Response) => {
@@ -93,6 +100,34 @@ export function controlRoutes(state: SandboxState): Router {
     res.status(201).json({ templateId: input.templateId, credits });
   });
 
+  // Bulk set-up for benchmarks and large tests: the single routes' effects, for many users in one call.
+  router.post('/apps/:appId/form-ids/bulk', (req: Request<{ appId: string }>, res: Response) => {
+    const app = state.requireApp(req.params.appId);
+    const input = parse(bulkFormIdsSchema, req.body);
+    const formIds = input.openids.flatMap((openid) =>
+      createFormIds(app, openid, input.kind, input.count).map((credit) => ({
+        openid,
+        formId: credit.formId,
+        kind: credit.kind,
+        createdAt: isoTime(credit.createdAt),
+        expiresAt: isoTime(credit.expiresAt),
+      })),
+    );
+    res.status(201).json({ formIds });
+  });
+
+  router.post('/apps/:appId/subscriptions/bulk', (req: Request<{ appId: string }>, res: Response) => {
+    const app = state.requireApp(req.params.appId);
+    const input = parse(bulkSubscriptionsSchema, req.body);
+    // Registering first makes a kind conflict refuse the whole call before any user is credited.
+    app.registerTemplate(input.templateId, 'subscribe');
+    const subscriptions = input.openids.map((openid) => ({
+      openid,
+      credits: acceptSubscription(app, openid, input.templateId, input.count),
+    }));
+    res.status(201).json({ templateId: input.templateId, subscriptions });
+  });
+
   router.get('/apps/:appId/deliveries', (req: Request<{ appId: string }>, res: Response) => {
     const app = state.requireApp(req.params.appId);
     const query = parse(deliveriesQuerySchema, req.query, 'query');
@@ -146,9 +181,10 @@ export function controlRoutes(state: SandboxState): Router {
       return;
     }
     const code = status === 413 ? 'payload_too_large' : 'invalid_body';
+    const limit = (error as { limit?: unknown }).limit;
     const message =
       status === 413
-        ? `The body is over ${CONTROL_BODY_LIMIT_BYTES} bytes.`
+        ? `The body is over ${typeof limit === 'number' ? limit : CONTROL_BODY_LIMIT_BYTES} bytes.`
         : status === 400
           ? 'The body is not valid JSON: send a JSON object.'
           : (error as Error).message;

@@ -7,6 +7,8 @@ export type TemplateKind = 'template' | 'subscribe';
 export type TokenMode = 'classic' | 'stable';
 export type FormIdKind = 'form_id' | 'prepay_id';
 export type MessageKind = 'template' | 'subscribe';
+/** The WeChat endpoints that send a message, by the names faults use. */
+export type SendEndpoint = 'template_send' | 'subscribe_send';
 
 /** WeChat's documented budget of classic token fetches per app per day. */
 export const DEFAULT_DAILY_TOKEN_LIMIT = 2000;
@@ -120,6 +122,11 @@ export class SandboxApp {
     stableForced: new DailyCounter(),
     sends: { template: new DailyCounter(), subscribe: new DailyCounter() },
     calls: new MinuteCounter(),
+    /**
+     * Every call that reached a send endpoint with a token of this app, whatever it answered
+     * (faults, refusals and 45011 included): proof of whether a client called WeChat at all.
+     */
+    sendCalls: { template_send: 0, subscribe_send: 0 } satisfies Record<SendEndpoint, number>,
   };
 
   constructor(

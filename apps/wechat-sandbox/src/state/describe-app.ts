@@ -20,6 +20,7 @@ export function describeApp(app: SandboxApp) {
     },
     sends: counters.sends.template.total() + counters.sends.subscribe.total(),
     sendsByKind: { template: counters.sends.template.total(), subscribe: counters.sends.subscribe.total() },
+    calls: { ...counters.sendCalls },
     today: {
       tokenFetches: {
         classic: counters.classicFetches.today(now),
