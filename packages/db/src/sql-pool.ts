@@ -18,12 +18,21 @@ export function sqlPool(db: PrismaClient): pg.Pool {
   return pool;
 }
 
-/** Runs one parameterised statement on the client's pool and answers its rows. */
+/**
+ * Runs one parameterised statement on the client's pool and answers its rows. With a `name`, the
+ * statement is prepared once per connection and its plan reused: the send path's statements are
+ * planned in 1–3 ms, about as long as they run.
+ */
 export async function query<Row extends pg.QueryResultRow>(
   db: PrismaClient,
   text: string,
   values: readonly unknown[] = [],
+  name?: string,
 ): Promise<Row[]> {
-  const result = await sqlPool(db).query<Row>(text, values as unknown[]);
+  const result = await sqlPool(db).query<Row>({
+    text,
+    values: values as unknown[],
+    ...(name ? { name } : {}),
+  });
   return result.rows;
 }

@@ -56,9 +56,8 @@ export async function createMessage(db: Database, input: MessageToCreate): Promi
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
     }
-    const existing = await db.message.findUnique({
-      where: { appId_idempotencyKey: { appId: input.appId, idempotencyKey: key } },
-    });
+    // the partial unique index (app_id, idempotency_key) answers this lookup
+    const existing = await db.message.findFirst({ where: { appId: input.appId, idempotencyKey: key } });
     if (existing) return { created: false, message: existing };
   }
   // still racing a writer that keeps deleting the row: let Postgres' refusal surface as it is

@@ -1,6 +1,6 @@
 import type { Database } from '../create-database.js';
 import { query } from '../sql-pool.js';
-import { creditPickCtes } from './credit-pick-sql.js';
+import { creditPickSql, creditUseSql } from './credit-pick-sql.js';
 import type { HeldCredit } from './leased-message.js';
 
 /**
@@ -24,18 +24,22 @@ export async function claimCredits(
     db,
     `WITH needs AS (
       SELECT m.id, m.app_id, m.openid, m.kind, m.template_id FROM messages m
-      WHERE m.id = ANY($1::uuid[]) AND m.lease_token = $2::bigint AND m.status = 'sending'
+      -- only messages still being sent carry a lease token: no status test (see completeSends)
+      WHERE m.id = ANY($1::uuid[]) AND m.lease_token = $2::bigint
         AND m.credit_id IS NULL
       FOR UPDATE
-    ), ${creditPickCtes('$3::timestamptz')},
-    held AS (
-      UPDATE messages m SET credit_id = picked.credit_id, updated_at = now()
-      FROM picked WHERE m.id = picked.message_id
-      RETURNING m.id, m.credit_id
+    ), plan AS (
+      SELECT needs.id, best.id AS picked_id, best.kind AS picked_kind, best.form_id AS picked_form_id
+      FROM needs CROSS JOIN LATERAL (${creditPickSql('needs', '$3::timestamptz')}) best
+    ), used AS (
+      ${creditUseSql('plan.picked_id', 'plan')}
     )
-    SELECT held.id::text AS id, used.id::text AS credit_id, used.kind, used.form_id
-    FROM held JOIN used ON used.id = held.credit_id`,
+    UPDATE messages m SET credit_id = plan.picked_id, updated_at = now()
+    FROM plan WHERE m.id = plan.id
+    RETURNING m.id::text AS id, plan.picked_id::text AS credit_id, plan.picked_kind AS kind,
+      plan.picked_form_id AS form_id`,
     [messageIds, token.toString(), creditValidFrom],
+    'minapush_claim_credits',
   );
   return new Map(
     rows.map((row) => [row.id, { id: BigInt(row.credit_id), kind: row.kind, formId: row.form_id }]),

@@ -24,9 +24,10 @@ export async function extendLease(
   const rows = await query<{ id: string }>(
     db,
     `UPDATE messages SET lease_until = now() + $3::int * interval '1 millisecond'
-     WHERE id = ANY($1::uuid[]) AND lease_token = $2::bigint AND status = 'sending'
+     WHERE id = ANY($1::uuid[]) AND lease_token = $2::bigint
      RETURNING id::text AS id`,
     [messageIds, token.toString(), leaseMs],
+    'minapush_extend_lease',
   );
   return { held: new Set(rows.map((row) => row.id)), heldUntil };
 }

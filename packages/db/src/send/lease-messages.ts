@@ -1,6 +1,6 @@
 import type { Database } from '../create-database.js';
 import { query } from '../sql-pool.js';
-import { creditPickCtes } from './credit-pick-sql.js';
+import { creditPickSql, creditUseSql } from './credit-pick-sql.js';
 import { type LeasedRow, type SendLease, toLeasedMessage } from './leased-message.js';
 
 export type LeaseSelector = { messageId: string } | { batchId: string };
@@ -19,7 +19,17 @@ const SELECTORS = {
   batch: 'm.batch_id = $1::uuid AND m.batch_id IS NOT NULL',
 } as const;
 
+// Only a message that will be sent claims: not one that an earlier run delivered, nor a subscribe
+// message that may have been (never resent), nor one of a stopped broadcast. This mirrors
+// decideStart (apps/dispatcher), which reads the same facts.
+const NEEDS_CREDIT = `(facts.held_id IS NULL OR facts.held_state = 'dead')
+        AND NOT facts.sent_before
+        AND NOT (facts.kind = 'subscribe' AND facts.unknown_before)
+        AND (facts.broadcast_status IS NULL OR facts.broadcast_status NOT IN ('cancelled', 'paused'))`;
+
 function statement(selector: string): string {
+  // Each CTE reads the previous one row by row and reaches tables by primary key: the planner
+  // cannot estimate CTE sizes, and a join of two CTEs would be a nested loop over both.
   return `
   WITH target AS (
     -- FOR UPDATE answers each row's newest version: the columns read here are current ones.
@@ -32,7 +42,8 @@ function statement(selector: string): string {
     SELECT nextval('message_lease_token_seq') AS token
   ), facts AS (
     SELECT m.id, m.app_id, m.openid, m.kind, m.template_id, m.credit_id AS held_id,
-      held.state AS held_state, b.status AS broadcast_status,
+      held.state AS held_state, held.kind AS held_kind, held.form_id AS held_form_id,
+      b.status AS broadcast_status,
       coalesce(h.sent, false) AS sent_before, coalesce(h.unknown, false) AS unknown_before,
       coalesce(h.unknown_with_held, false) AS unknown_with_held, coalesce(h.used_held, false) AS used_held
     FROM target m
@@ -44,38 +55,30 @@ function statement(selector: string): string {
           bool_or(a.credit_id = m.credit_id) AS used_held
         FROM message_attempts a WHERE a.message_id = m.id
       ) h ON true
-  ), needs AS (
-    -- Only a message that will be sent claims: not one that an earlier run delivered, nor a
-    -- subscribe message that may have been (never resent), nor one of a stopped broadcast.
-    -- This mirrors decideStart (apps/dispatcher), which reads the same facts.
-    SELECT facts.id, facts.app_id, facts.openid, facts.kind, facts.template_id FROM facts
-    WHERE (facts.held_id IS NULL OR facts.held_state = 'dead')
-      AND NOT facts.sent_before
-      AND NOT (facts.kind = 'subscribe' AND facts.unknown_before)
-      AND (facts.broadcast_status IS NULL OR facts.broadcast_status NOT IN ('cancelled', 'paused'))
-  ), ${creditPickCtes('$4::timestamptz')},
-  leased AS (
+  ), plan AS (
+    SELECT facts.*, best.id AS picked_id, best.kind AS picked_kind, best.form_id AS picked_form_id
+    FROM facts LEFT JOIN LATERAL (
+      ${creditPickSql('facts', '$4::timestamptz', NEEDS_CREDIT)}
+    ) best ON true
+  ), used AS (
+    ${creditUseSql('plan.picked_id', 'plan')}
+  ), leased AS (
     UPDATE messages m
     SET status = 'sending', lease_owner = $2::uuid, lease_token = (SELECT token FROM lease),
       lease_until = now() + $3::int * interval '1 millisecond', updated_at = now(),
-      credit_id = CASE WHEN picked.credit_id IS NOT NULL THEN picked.credit_id
-        WHEN facts.held_state = 'dead' THEN NULL ELSE m.credit_id END
-    FROM facts LEFT JOIN picked ON picked.message_id = facts.id
-    WHERE m.id = facts.id
-    RETURNING m.id, m.app_id, m.openid, m.kind, m.template_id, m.data, m.page, m.emphasis_keyword,
-      m.miniprogram_state, m.lang, m.broadcast_id, m.batch_id, m.credit_id
+      credit_id = CASE WHEN plan.picked_id IS NOT NULL THEN plan.picked_id
+        WHEN plan.held_state = 'dead' THEN NULL ELSE m.credit_id END
+    FROM plan WHERE m.id = plan.id
+    RETURNING m.id::text AS id, m.app_id, m.openid, m.kind, m.template_id, m.data, m.page,
+      m.emphasis_keyword, m.miniprogram_state, m.lang, m.broadcast_id::text AS broadcast_id,
+      plan.broadcast_status, m.batch_id::text AS batch_id,
+      CASE WHEN plan.picked_id IS NOT NULL THEN plan.picked_id
+        WHEN plan.held_state = 'dead' THEN NULL ELSE plan.held_id END::text AS credit_id,
+      CASE WHEN plan.picked_id IS NOT NULL THEN plan.picked_kind ELSE plan.held_kind END AS credit_kind,
+      CASE WHEN plan.picked_id IS NOT NULL THEN plan.picked_form_id ELSE plan.held_form_id END AS credit_form_id,
+      plan.sent_before, plan.unknown_before, plan.unknown_with_held, plan.used_held
   )
-  SELECT leased.id::text AS id, leased.app_id, leased.openid, leased.kind, leased.template_id, leased.data,
-    leased.page, leased.emphasis_keyword, leased.miniprogram_state, leased.lang,
-    leased.broadcast_id::text AS broadcast_id, facts.broadcast_status, leased.batch_id::text AS batch_id,
-    leased.credit_id::text AS credit_id, coalesce(used.kind, credit.kind) AS credit_kind,
-    coalesce(used.form_id, credit.form_id) AS credit_form_id,
-    facts.sent_before, facts.unknown_before, facts.unknown_with_held, facts.used_held,
-    (SELECT token FROM lease)::text AS token
-  FROM leased JOIN facts ON facts.id = leased.id
-    LEFT JOIN used ON used.id = leased.credit_id
-    LEFT JOIN send_credits credit ON credit.id = leased.credit_id
-  ORDER BY leased.id`;
+  SELECT leased.*, (SELECT token FROM lease)::text AS token FROM leased ORDER BY leased.id`;
 }
 
 const STATEMENTS = { message: statement(SELECTORS.message), batch: statement(SELECTORS.batch) };
@@ -93,14 +96,16 @@ export async function leaseMessages(
   request: LeaseRequest,
 ): Promise<SendLease> {
   const heldUntil = Date.now() + request.leaseMs;
-  const [text, key] =
-    'messageId' in selector ? [STATEMENTS.message, selector.messageId] : [STATEMENTS.batch, selector.batchId];
-  const rows = await query<LeasedRow>(db, text, [
-    key,
-    request.owner,
-    request.leaseMs,
-    request.creditValidFrom,
-  ]);
+  const [name, key] =
+    'messageId' in selector
+      ? (['message', selector.messageId] as const)
+      : (['batch', selector.batchId] as const);
+  const rows = await query<LeasedRow>(
+    db,
+    STATEMENTS[name],
+    [key, request.owner, request.leaseMs, request.creditValidFrom],
+    `minapush_lease_${name}`,
+  );
   const token = rows[0]?.token;
   return {
     token: token === undefined ? 0n : BigInt(token),

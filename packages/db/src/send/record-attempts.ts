@@ -22,13 +22,14 @@ export async function recordAttempts(
     `INSERT INTO message_attempts (message_id, credit_id, outcome)
      SELECT x.message_id, x.credit_id, 'unknown'
      FROM unnest($1::uuid[], $2::bigint[]) AS x(message_id, credit_id)
-       JOIN messages m ON m.id = x.message_id AND m.lease_token = $3::bigint AND m.status = 'sending'
+       JOIN messages m ON m.id = x.message_id AND m.lease_token = $3::bigint
      RETURNING message_id::text AS message_id, id::text AS id`,
     [
       attempts.map((attempt) => attempt.messageId),
       attempts.map((attempt) => (attempt.creditId === null ? null : attempt.creditId.toString())),
       token.toString(),
     ],
+    'minapush_record_attempts',
   );
   return new Map(rows.map((row) => [row.message_id, BigInt(row.id)]));
 }
