@@ -54,13 +54,17 @@ export function createServer(deps: ServerDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      quietReqLogger: true,
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
-    }),
-  );
+  // Request logs are info-level lines; below that level the middleware would still cost a child
+  // logger per request, so it is left out.
+  if (deps.logger.isLevelEnabled('info')) {
+    app.use(
+      pinoHttp({
+        logger: deps.logger,
+        quietReqLogger: true,
+        autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+      }),
+    );
+  }
   app.use((req, res, next) => {
     const stop = deps.metrics.httpDuration.startTimer();
     res.on('finish', () => {

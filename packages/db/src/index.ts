@@ -51,7 +51,12 @@ export {
   PrismaClient,
   TokenMode,
 } from './generated/prisma/client.js';
-export { type CreatedMessage, createMessage, type MessageToCreate } from './messages/create-message.js';
+export {
+  type CreatedMessage,
+  createMessage,
+  type MessageToCreate,
+  type StoredMessage,
+} from './messages/create-message.js';
 export { findMessage } from './messages/find-message.js';
 export { completeIdleBroadcasts } from './recovery/complete-idle-broadcasts.js';
 export { type ExpiredLease, findExpiredLeases } from './recovery/find-expired-leases.js';

@@ -23,12 +23,13 @@ export function redisKeys(prefix: string) {
     seenFormId: (appId: string, formId: string) => `${prefix}:seen-form-id:${appId}:${formId}`,
 
     // sending (apps/dispatcher)
-    /** rate-limiter-flexible's key prefix: messages sent per app in the current second */
+    /**
+     * rate-limiter-flexible's key prefix (its key is `<prefix>:<appId>`): messages an app sent in
+     * the current second, or, held full until it ends, a quota pause
+     */
     sendRateWindow: `${prefix}:send-rate`,
     /** an app slowed down by WeChat's 45011, and since when (it recovers over time) */
     sendRateSlowdown: (appId: string) => `${prefix}:send-slowdown:${appId}`,
-    /** an app paused by WeChat's quota (45011 until the next minute, 45009 until 00:00 China time) */
-    sendPause: (appId: string) => `${prefix}:send-pause:${appId}`,
     /** set while a single message of the app waits for the rate budget: the bulk lane yields */
     transactionalWaiting: (appId: string) => `${prefix}:send-transactional-waiting:${appId}`,
     /** consecutive template-level failures of a broadcast (pauses it at 3) */

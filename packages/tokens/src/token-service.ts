@@ -58,6 +58,12 @@ export interface TokenServiceOptions {
   automaticShare?: number;
   /** how long a misconfigured app rests before its credentials are tried again */
   misconfiguredRetryMs?: number;
+  /**
+   * how long this process may reuse the token it last read or fetched without asking Redis again
+   * (default 0: every call reads Redis). A sender that uses it after a refresh elsewhere gets a
+   * stale-token answer and reports it, which is the refresh path anyway.
+   */
+  localCacheMs?: number;
   onEvent?: (event: TokenEvent) => void;
 }
 
@@ -282,10 +288,21 @@ export function createTokenService(options: TokenServiceOptions) {
     }
   }
 
+  const localCacheMs = options.localCacheMs ?? 0;
+  const recent = new Map<string, { token: CentralToken; readAt: number }>();
+  const remember = (appId: string, outcome: TokenOutcome): TokenOutcome => {
+    if (outcome.ok && localCacheMs > 0) recent.set(appId, { token: outcome.token, readAt: now() });
+    return outcome;
+  };
+
   return {
     /** The current token, fetched (once, whoever asks) only when there is none that is usable. */
-    getToken(appId: string): Promise<TokenOutcome> {
-      return obtain(appId, (token) => !usable(token), 'passive', 'missing');
+    async getToken(appId: string): Promise<TokenOutcome> {
+      const hit = recent.get(appId);
+      if (hit && now() - hit.readAt < localCacheMs && usable(hit.token)) {
+        return { ok: true, token: hit.token, fetched: false };
+      }
+      return remember(appId, await obtain(appId, (token) => !usable(token), 'passive', 'missing'));
     },
 
     /**
@@ -297,12 +314,13 @@ export function createTokenService(options: TokenServiceOptions) {
       // whether it was refreshed since the report: its fetch time can. The caller held the token
       // before reporting it, so one fetched in the same millisecond still counts as the stale one.
       const reportedAt = now();
+      recent.delete(appId);
       return obtain(
         appId,
         (token) => (token.accessToken === staleToken && token.fetchedAt <= reportedAt) || !usable(token),
         'passive',
         'stale',
-      );
+      ).then((outcome) => remember(appId, outcome));
     },
 
     /** The scheduled refresh: fetch when the token is missing or close to expiry. */

@@ -3,7 +3,7 @@ import type { WechatAppConfig } from '@minapush/config';
 import type { Redis, RedisKeys } from '@minapush/queues';
 import type { QuotaWindow } from '@minapush/wechat';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { effectiveSendRate, type SendRateSlowdown, slowDown } from './send-rate.js';
+import { bulkPermitChunk, effectiveSendRate, type SendRateSlowdown, slowDown } from './send-rate.js';
 
 /** A single message is an order notification: it goes before a broadcast's batch. */
 export type SendLane = 'transactional' | 'bulk';
@@ -28,13 +28,18 @@ export interface SendGateOptions {
 const SLOWDOWN_CACHE_MS = 250;
 /** How often the bulk lane looks again while a single message of the app waits for budget. */
 const YIELD_MS = 10;
+/** The limiter's window: a wait longer than this is a pause. */
+const WINDOW_MS = 1_000;
+/** What a paused app's window holds: more than any rate counts. */
+const PAUSED_COUNT = 1_000_000_000;
 
 /**
  * The one place that says when an app may send: WeChat's quota pauses and `sendRatePerSecond`,
  * counted in messages across every dispatcher process and both lanes by rate-limiter-flexible's
- * Redis limiter (a one-second window per app). While a single message waits for the next window,
- * the bulk lane yields until it has had its turn. A 45011 halves the app's rate (it climbs back
- * over `recoveryMs`); the pause itself is a Redis key that every process reads before sending.
+ * Redis limiter (a one-second window per app). A quota pause is the same key held full until the
+ * pause ends, so that one round trip to Redis answers both. While a single message waits for the
+ * next window, the bulk lane yields until it has had its turn. A 45011 halves the app's rate (it
+ * climbs back over `recoveryMs`).
  */
 export function createSendGate(options: SendGateOptions) {
   const { redis, keys } = options;
@@ -58,6 +63,8 @@ export function createSendGate(options: SendGateOptions) {
     }
     return limiter;
   };
+  /** the limiter's own key of an app's window (and of its pause) */
+  const windowKey = (appId: string) => limiterFor(1).getKey(appId);
 
   const configuredRate = (appId: string) => {
     const rate = configured.get(appId);
@@ -80,35 +87,32 @@ export function createSendGate(options: SendGateOptions) {
 
   return {
     currentRate,
+    windowKey,
 
     /**
-     * Waits until `want` sends (at least 1, at most the app's rate) may go now, and counts them.
-     * Answers at once when the app is paused, and when `signal` aborts.
+     * Waits until sends may go now and counts them: `want`, or fewer (a bulk run is given a small
+     * chunk at a time), at least one. Answers at once when the app is paused, and when `signal`
+     * aborts.
      */
     async take(appId: string, want: number, lane: SendLane, signal?: AbortSignal): Promise<GateAnswer> {
       for (;;) {
         if (signal?.aborted) return { ok: false, reason: 'aborted' };
-        const [[, pausedUntil], [, transactionalWaiting]] = (await redis
-          .pipeline()
-          .get(keys.sendPause(appId))
-          .get(keys.transactionalWaiting(appId))
-          .exec()) as [[unknown, string | null], [unknown, string | null]];
-        if (pausedUntil !== null && Number(pausedUntil) > now()) {
-          return { ok: false, reason: 'paused', untilMs: Number(pausedUntil) };
-        }
         try {
-          if (lane === 'bulk' && transactionalWaiting !== null) {
+          if (lane === 'bulk' && (await redis.exists(keys.transactionalWaiting(appId))) === 1) {
             await sleep(YIELD_MS, undefined, { signal });
             continue;
           }
           const rate = await currentRate(appId);
-          const asked = Math.max(1, Math.min(want, rate));
+          // a batch asks in small chunks (bulkPermitChunk), so that runs share each second's budget
+          const asked = Math.max(1, Math.min(want, lane === 'bulk' ? bulkPermitChunk(rate) : rate));
           try {
             await limiterFor(rate).consume(appId, asked);
             return { ok: true, granted: asked };
           } catch (error) {
             if (!(error instanceof RateLimiterRes)) throw error;
             const waitMs = Math.max(1, error.msBeforeNext);
+            // a window lasts a second: a longer wait is a quota pause holding the key
+            if (waitMs > WINDOW_MS) return { ok: false, reason: 'paused', untilMs: now() + waitMs };
             if (lane === 'transactional') {
               // the bulk lane stays out of the next window until this message had its turn
               await redis.set(keys.transactionalWaiting(appId), '1', 'PX', waitMs + 20);
@@ -123,12 +127,12 @@ export function createSendGate(options: SendGateOptions) {
     },
 
     /**
-     * WeChat answered 45011 or 45009: every process stops sending for the app until `untilMs`,
-     * and a 45011 also halves its rate.
+     * WeChat answered 45011 or 45009: every process stops sending for the app until `untilMs`
+     * (the window's key is held full until then), and a 45011 also halves its rate.
      */
     async pause(appId: string, untilMs: number, window: QuotaWindow): Promise<void> {
-      const pauseMs = Math.max(1, untilMs - now());
-      await redis.set(keys.sendPause(appId), String(untilMs), 'PX', pauseMs);
+      const pauseMs = Math.max(1, Math.ceil(untilMs - now()));
+      await redis.set(windowKey(appId), String(PAUSED_COUNT), 'PX', pauseMs);
       if (window !== 'per_minute') return;
       const previous = await slowdownOf(appId, true);
       const slowdown = slowDown(configuredRate(appId), previous, now(), untilMs, options.recoveryMs);

@@ -94,6 +94,8 @@ interface Sending {
   staleRetries: number;
   /** the errcode that killed the previous credit, for a message that takes the next one */
   deadCreditErrcode?: number;
+  /** the attempt the lease already recorded for this call (single messages) */
+  attemptId?: bigint;
 }
 
 /**
@@ -159,9 +161,17 @@ export async function sendLeased(
         mayHaveSent: start.mayHaveSent,
         creditUsed: message.history.usedHeldCredit,
         staleRetries: 0,
+        ...(message.attemptId === undefined ? {} : { attemptId: message.attemptId }),
       });
     } else if (start.type !== 'call') {
-      await settle(settleStart(message.id, start, now()));
+      const settlement = settleStart(message.id, start, now());
+      // the lease recorded an attempt only for what it judged sendable; had it judged otherwise,
+      // that record of a call never made is taken back
+      await settle(
+        message.attemptId === undefined
+          ? settlement
+          : { ...settlement, attempt: { id: message.attemptId, outcome: 'not_sent' } },
+      );
     }
   }
 
@@ -175,7 +185,12 @@ export async function sendLeased(
     for (const s of list) {
       const decision = decideAnswer({ kind: 'not_called', errmsg }, stateOf(s));
       if (decision.type === 'retry_later') result.retryLater += 1;
-      await settle(settleAnswer(s.message.id, undefined, decision, now()));
+      const settlement = settleAnswer(s.message.id, undefined, decision, now());
+      await settle(
+        s.attemptId === undefined
+          ? settlement
+          : { ...settlement, attempt: { id: s.attemptId, outcome: 'not_sent' } },
+      );
     }
   };
 
@@ -202,7 +217,9 @@ export async function sendLeased(
       const refreshed = await r.tokens.refreshTokenIfStale(appId, accessToken);
       if (refreshed.ok) {
         accessToken = refreshed.token.accessToken;
-        sending.push(...refresh.map((s) => ({ ...s, staleRetries: s.staleRetries + 1 })));
+        sending.push(
+          ...refresh.map(({ attemptId: _, ...s }) => ({ ...s, staleRetries: s.staleRetries + 1 })),
+        );
       } else {
         await notCalled(refresh, `no fresh access_token: ${refreshed.message}`);
       }
@@ -217,7 +234,8 @@ export async function sendLeased(
       for (const s of nextCredit) {
         const credit = claimed.get(s.message.id);
         if (credit) {
-          sending.push({ ...s, credit, mayHaveSent: false, creditUsed: false });
+          const { attemptId: _, ...rest } = s;
+          sending.push({ ...rest, credit, mayHaveSent: false, creditUsed: false });
         } else {
           await settle(settleStart(s.message.id, decideNoCredit(s.message, s.deadCreditErrcode), now()));
         }
@@ -249,23 +267,23 @@ export async function sendLeased(
     const ready: Array<{ s: Sending; attemptId: bigint }> = [];
     let recording: Promise<void> | undefined;
     let recordFailure: unknown;
-    const unrecorded: Sending[] = [];
 
     // Attempts are recorded a block ahead of the calls: before any call leaves, its record says it
     // may have, and a crash leaves at most two blocks recorded that never went out.
     const recordNextBlock = () => {
       const block = list.slice(recordedUpTo, recordedUpTo + blockSize);
       recordedUpTo += block.length;
+      const toRecord = block.filter((s) => s.attemptId === undefined);
       recording = recordAttempts(
         r.db,
         lease.token,
-        block.map((s) => ({ messageId: s.message.id, creditId: s.credit.id })),
+        toRecord.map((s) => ({ messageId: s.message.id, creditId: s.credit.id })),
       )
         .then((ids) => {
           for (const s of block) {
-            const attemptId = ids.get(s.message.id);
-            if (attemptId === undefined) unrecorded.push(s);
-            else ready.push({ s, attemptId });
+            // a message not recorded is no longer this run's: another run holds it now
+            const attemptId = s.attemptId ?? ids.get(s.message.id);
+            if (attemptId !== undefined) ready.push({ s, attemptId });
           }
         })
         .catch((error: unknown) => {

@@ -27,7 +27,15 @@ const NEEDS_CREDIT = `(facts.held_id IS NULL OR facts.held_state = 'dead')
         AND NOT (facts.kind = 'subscribe' AND facts.unknown_before)
         AND (facts.broadcast_status IS NULL OR facts.broadcast_status NOT IN ('cancelled', 'paused'))`;
 
-function statement(selector: string): string {
+// A message that will be called now: what decideStart answers `call` for. The single-message
+// statement records its attempt at once, sparing a round trip before the call.
+const SENDABLE = `NOT plan.sent_before
+        AND NOT (plan.kind = 'subscribe' AND plan.unknown_before)
+        AND (plan.broadcast_status IS NULL OR plan.broadcast_status NOT IN ('cancelled', 'paused'))`;
+const CREDIT_NOW = `CASE WHEN plan.picked_id IS NOT NULL THEN plan.picked_id
+        WHEN plan.held_state = 'dead' THEN NULL ELSE plan.held_id END`;
+
+function statement(selector: string, withAttempt: boolean): string {
   // Each CTE reads the previous one row by row and reaches tables by primary key: the planner
   // cannot estimate CTE sizes, and a join of two CTEs would be a nested loop over both.
   return `
@@ -66,27 +74,39 @@ function statement(selector: string): string {
     UPDATE messages m
     SET status = 'sending', lease_owner = $2::uuid, lease_token = (SELECT token FROM lease),
       lease_until = now() + $3::int * interval '1 millisecond', updated_at = now(),
-      credit_id = CASE WHEN plan.picked_id IS NOT NULL THEN plan.picked_id
-        WHEN plan.held_state = 'dead' THEN NULL ELSE m.credit_id END
+      credit_id = ${CREDIT_NOW}
     FROM plan WHERE m.id = plan.id
     RETURNING m.id::text AS id, m.app_id, m.openid, m.kind, m.template_id, m.data, m.page,
       m.emphasis_keyword, m.miniprogram_state, m.lang, m.broadcast_id::text AS broadcast_id,
       plan.broadcast_status, m.batch_id::text AS batch_id,
-      CASE WHEN plan.picked_id IS NOT NULL THEN plan.picked_id
-        WHEN plan.held_state = 'dead' THEN NULL ELSE plan.held_id END::text AS credit_id,
+      (${CREDIT_NOW})::text AS credit_id,
       CASE WHEN plan.picked_id IS NOT NULL THEN plan.picked_kind ELSE plan.held_kind END AS credit_kind,
       CASE WHEN plan.picked_id IS NOT NULL THEN plan.picked_form_id ELSE plan.held_form_id END AS credit_form_id,
       plan.sent_before, plan.unknown_before, plan.unknown_with_held, plan.used_held
+  )${
+    withAttempt
+      ? `, attempt AS (
+    INSERT INTO message_attempts (message_id, credit_id, outcome)
+    SELECT plan.id, ${CREDIT_NOW}, 'unknown' FROM plan
+    WHERE ${SENDABLE} AND (${CREDIT_NOW}) IS NOT NULL
+    RETURNING message_id, id
   )
-  SELECT leased.*, (SELECT token FROM lease)::text AS token FROM leased ORDER BY leased.id`;
+  SELECT leased.*, (SELECT token FROM lease)::text AS token, attempt.id::text AS attempt_id
+  FROM leased LEFT JOIN attempt ON attempt.message_id::text = leased.id`
+      : `
+  SELECT leased.*, (SELECT token FROM lease)::text AS token, NULL::text AS attempt_id
+  FROM leased ORDER BY leased.id`
+  }`;
 }
 
-const STATEMENTS = { message: statement(SELECTORS.message), batch: statement(SELECTORS.batch) };
+// A batch records its attempts in blocks ahead of its calls (send-run.ts); a single message at once.
+const STATEMENTS = { message: statement(SELECTORS.message, true), batch: statement(SELECTORS.batch, false) };
 
 /**
  * Takes messages for sending, in one statement: leases every selected message that is queued or
  * whose lease ran out (its worker died or froze), reads what earlier runs did from the attempts,
- * and claims one credit use for each message that will be sent and holds none. The lease carries
+ * and claims one credit use for each message that will be sent and holds none. A single message
+ * that will be called gets its attempt recorded in the same statement (`attemptId`). The lease carries
  * a fresh fencing token: every later write of this run presents it and changes nothing once
  * another run took the message over. Answers no messages when there was nothing to take.
  */

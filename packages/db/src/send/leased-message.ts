@@ -40,6 +40,8 @@ export interface LeasedMessage {
   /** held from an earlier run, or claimed by this lease; null when the user has none usable */
   credit: HeldCredit | null;
   history: SendHistory;
+  /** the attempt recorded for its call by the lease itself (single messages), as `unknown` */
+  attemptId?: bigint;
 }
 
 /** A lease on one or more messages, and the fencing token every later write must present. */
@@ -76,6 +78,7 @@ export interface LeasedRow {
   unknown_with_held: boolean;
   used_held: boolean;
   token: string;
+  attempt_id: string | null;
 }
 
 export function toLeasedMessage(row: LeasedRow): LeasedMessage {
@@ -103,5 +106,6 @@ export function toLeasedMessage(row: LeasedRow): LeasedMessage {
       unknownWithHeldCredit: row.unknown_with_held,
       usedHeldCredit: row.used_held,
     },
+    ...(row.attempt_id === null ? {} : { attemptId: BigInt(row.attempt_id) }),
   };
 }
