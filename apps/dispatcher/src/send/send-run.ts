@@ -262,84 +262,80 @@ export async function sendLeased(
     const refresh: Sending[] = [];
     const nextCredit: Sending[] = [];
     const lostAttempts: bigint[] = [];
-    const blockSize = Math.max(options.concurrency * 2, 1);
-    let recordedUpTo = 0;
+    // Permitted and recorded, waiting for a caller; kept short, so that a crash leaves few
+    // attempts recorded for calls that never went out.
     const ready: Array<{ s: Sending; attemptId: bigint }> = [];
-    let recording: Promise<void> | undefined;
-    let recordFailure: unknown;
+    const readyLimit = Math.max(options.concurrency * 2, 1);
+    const waiting: Array<() => void> = [];
+    let makeRoom: (() => void) | undefined;
+    const wakeCallers = () => {
+      for (const wake of waiting.splice(0)) wake();
+    };
+    let producing = true;
+    let produced = 0;
+    let failure: unknown;
 
-    // Attempts are recorded a block ahead of the calls: before any call leaves, its record says it
-    // may have, and a crash leaves at most two blocks recorded that never went out.
-    const recordNextBlock = () => {
-      const block = list.slice(recordedUpTo, recordedUpTo + blockSize);
-      recordedUpTo += block.length;
-      const toRecord = block.filter((s) => s.attemptId === undefined);
-      recording = recordAttempts(
-        r.db,
-        lease.token,
-        toRecord.map((s) => ({ messageId: s.message.id, creditId: s.credit.id })),
-      )
-        .then((ids) => {
+    // The feeder takes the rate's permits a chunk at a time, then records the attempts of exactly
+    // that many calls in one statement before any of them leaves: attempts in bulk, ahead of the
+    // calls, but never ahead of the rate.
+    const feeder = (async () => {
+      try {
+        while (produced < list.length && !stopReason()) {
+          while (ready.length >= readyLimit && !stopReason()) {
+            await new Promise<void>((resolve) => {
+              makeRoom = resolve;
+            });
+          }
+          if (stopReason()) break;
+          const answer = await r.gate.take(appId, list.length - produced, options.lane, options.signal);
+          if (!answer.ok) {
+            if (answer.reason === 'paused') result.paused ??= { untilMs: answer.untilMs };
+            stop ??= answer.reason === 'paused' ? 'app_paused' : 'shutdown';
+            break;
+          }
+          const block = list.slice(produced, produced + answer.granted);
+          produced += block.length;
+          const toRecord = block.filter((s) => s.attemptId === undefined);
+          const ids = await recordAttempts(
+            r.db,
+            lease.token,
+            toRecord.map((s) => ({ messageId: s.message.id, creditId: s.credit.id })),
+          );
           for (const s of block) {
             // a message not recorded is no longer this run's: another run holds it now
             const attemptId = s.attemptId ?? ids.get(s.message.id);
             if (attemptId !== undefined) ready.push({ s, attemptId });
           }
-        })
-        .catch((error: unknown) => {
-          recordFailure = error;
-        })
-        .finally(() => {
-          recording = undefined;
-        });
-      return recording;
-    };
-    const next = async () => {
+          wakeCallers();
+        }
+      } catch (error) {
+        failure = error;
+      } finally {
+        producing = false;
+        wakeCallers();
+      }
+    })();
+
+    const nextReady = async () => {
       for (;;) {
-        if (recordFailure) throw recordFailure;
         const item = ready.shift();
         if (item) {
-          if (ready.length < blockSize / 2 && recordedUpTo < list.length && !recording)
-            void recordNextBlock();
+          makeRoom?.();
+          makeRoom = undefined;
           return item;
         }
-        if (recording) await recording;
-        else if (recordedUpTo < list.length) await recordNextBlock();
-        else return undefined;
+        if (!producing) return undefined;
+        await new Promise<void>((resolve) => waiting.push(resolve));
       }
     };
 
-    let permits = 0;
-    let granting: Promise<void> | undefined;
-    const permit = async (remaining: number): Promise<boolean> => {
-      while (permits === 0) {
-        if (stopReason()) return false;
-        granting ??= r.gate
-          .take(appId, remaining, options.lane, options.signal)
-          .then(async (answer) => {
-            if (answer.ok) permits += answer.granted;
-            else if (answer.reason === 'paused') {
-              result.paused ??= { untilMs: answer.untilMs };
-              stop ??= 'app_paused';
-            } else stop ??= 'shutdown';
-          })
-          .finally(() => {
-            granting = undefined;
-          });
-        await granting;
-      }
-      permits -= 1;
-      return true;
-    };
-
-    let called = 0;
     const caller = async () => {
       for (;;) {
-        const item = await next();
+        const item = await nextReady();
         if (!item) return;
         const { s, attemptId } = item;
-        // a stop can come while this caller waited for its permit (another call hit the quota)
-        if (stopReason() || !(await permit(list.length - called)) || stopReason()) {
+        // a stop can come while this call waited (another call hit the quota, a cancel)
+        if (stopReason()) {
           await settleUnsent(s, attemptId, stop ?? 'shutdown');
           continue;
         }
@@ -347,7 +343,6 @@ export async function sendLeased(
           lostAttempts.push(attemptId);
           continue;
         }
-        called += 1;
         const answer = await callWechat(r.wechat, s.message, s.credit, accessTokenOfPass);
         const decision = decideAnswer(answer, stateOf(s));
         await settle(settleAnswer(s.message.id, attemptId, decision, now()));
@@ -374,8 +369,14 @@ export async function sendLeased(
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(options.concurrency, list.length) }, caller));
-    // never recorded: another run holds them now; recorded but not called: that record is taken back
+    await Promise.all([
+      feeder,
+      ...Array.from({ length: Math.min(options.concurrency, list.length) }, caller),
+    ]);
+    if (failure) throw failure;
+    // The feeder stopped before these: not permitted, not recorded (unless the lease did), not called.
+    for (const s of list.slice(produced)) await settleUnsent(s, s.attemptId, stop ?? 'shutdown');
+    // Lost to another run: the records of calls this run never made are taken back.
     await discardUnsentAttempts(r.db, lostAttempts);
     return { refresh, nextCredit };
   }
