@@ -48,6 +48,8 @@ export interface BroadcastCaseResult {
   sandboxCpuShare: number;
   /** calls the sandbox's template_send received: more than `sent` means retries */
   sendCalls: number;
+  /** attempts of the broadcast not answered "sent" (by outcome and errcode): why calls exceeded users */
+  otherAnswers: Record<string, number>;
   deliveries: DeliveryCheck;
   profile?: ProfileSummary[];
 }
@@ -100,6 +102,18 @@ async function runCase(
     const times = await deliveryTimes(ctx.services.db, { broadcastId: id }, postedAt);
     const deliveries = await checkDeliveries(stack, openids);
     const calls = await sandboxCalls(stack);
+    // what the calls beyond one per user were answered (a reply lost under load, a stale token…)
+    const { rows: answers } = await ctx.services.db.query<{
+      outcome: string;
+      errcode: number | null;
+      count: string;
+    }>(
+      `SELECT a.outcome::text AS outcome, a.errcode, count(*) AS count
+       FROM message_attempts a JOIN messages m ON m.id = a.message_id
+       WHERE m.broadcast_id = $1::uuid AND (a.outcome <> 'sent' OR a.errcode IS NOT NULL)
+       GROUP BY 1, 2 ORDER BY 3 DESC`,
+      [id],
+    );
     const sandboxFigures = figures.find((f) => f.name === 'sandbox');
     result = {
       audience,
@@ -123,6 +137,12 @@ async function runCase(
         })),
       sandboxCpuShare: sandboxFigures?.cpuShareOfOneCore ?? 0,
       sendCalls: calls.template_send,
+      otherAnswers: Object.fromEntries(
+        answers.map((row) => [
+          `${row.outcome}${row.errcode === null ? '' : ` ${row.errcode}`}`,
+          Number(row.count),
+        ]),
+      ),
       deliveries,
     };
     say(

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { RunContext } from './context.mjs';
@@ -29,6 +30,18 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The Node.js flags an app's own `start` script runs it with (`node <flags> dist/main.js`), so
+ * that the bench measures the apps as `npm start` runs them (the dispatcher's heap settings).
+ */
+function startFlags(app: AppName): string[] {
+  const manifest = JSON.parse(readFileSync(path.join(root, 'apps', app, 'package.json'), 'utf8')) as {
+    scripts?: { start?: string };
+  };
+  const words = (manifest.scripts?.start ?? '').split(/\s+/);
+  return words[0] === 'node' ? words.slice(1).filter((word) => word.startsWith('--')) : [];
+}
+
 function startApp(
   ctx: RunContext,
   app: AppName,
@@ -36,7 +49,7 @@ function startApp(
   env: Record<string, string>,
   nodeArgs: string[] = [],
 ): ChildApp {
-  return ctx.registry.start(label, process.execPath, [...nodeArgs, appMain(app)], {
+  return ctx.registry.start(label, process.execPath, [...startFlags(app), ...nodeArgs, appMain(app)], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
   });
