@@ -11,6 +11,7 @@ import {
 } from '@minapush/ingest-api';
 import { createLogger } from '@minapush/logger';
 import {
+  broadcastQueueName,
   createRedisConnection,
   creditIngestCatalog,
   messageQueueName,
@@ -139,6 +140,8 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
   });
 
   const creditQueue = new Queue(creditIngestCatalog.queue, { connection: producer, prefix });
+  const fanOutQueue = new Queue(broadcastQueueName(), { connection: producer, prefix });
+  fanOutQueue.on('error', () => undefined);
   const creditWorker = createCreditIngestWorker({
     connection: connection('worker'),
     prefix,
@@ -157,6 +160,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
       db,
       redis: producer,
       creditQueue,
+      fanOutQueue,
       boardQueues: [],
       queuePrefix: prefix,
       metrics: createMetrics(),
@@ -370,6 +374,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
       await new Promise<void>((resolve) => sandboxHttp.server.close(() => resolve()));
       await messageQueue.close();
       await creditQueue.close();
+      await fanOutQueue.close();
       // everything this harness put in Redis, BullMQ's keys and ours, shares its prefix
       for (let cursor = '0'; ; ) {
         const [next, found] = await producer.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1_000);

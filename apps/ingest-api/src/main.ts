@@ -42,12 +42,15 @@ const creditQueue = new Queue(creditIngestCatalog.queue, {
 // Bull Board shows every queue: both send lanes of each app, fan-outs, the reconciler's, credit
 // intake. POST /v1/messages adds to the send queues through its own instances.
 const boardQueue = (name: string) => new Queue(name, { connection: producer, prefix: config.queuePrefix });
+// POST /v1/broadcasts adds to it; a failed add rejects and is answered 503 (errors are logged above)
+const fanOutQueue = boardQueue(broadcastQueueName());
+fanOutQueue.on('error', () => undefined);
 const messageQueues = [
   ...config.apps.flatMap((app) => [
     boardQueue(messageQueueName(app.appId)),
     boardQueue(bulkQueueName(app.appId)),
   ]),
-  boardQueue(broadcastQueueName()),
+  fanOutQueue,
   boardQueue(dispatcherMaintenanceCatalog.queue),
 ];
 const wechat = createWechatClient({ baseUrl: config.wechatApiBaseUrl, timeoutMs: config.wechatTimeoutMs });
@@ -88,6 +91,7 @@ const app = createServer({
   db,
   redis: producer,
   creditQueue,
+  fanOutQueue,
   boardQueues: [creditQueue, ...messageQueues],
   queuePrefix: config.queuePrefix,
   metrics: createMetrics({ defaultMetrics: true }),

@@ -40,6 +40,8 @@ export interface ServerDeps {
   redis: Redis;
   creditQueue: Queue;
   /** the queues shown in Bull Board */
+  /** where POST /v1/broadcasts adds each broadcast's fan-out job */
+  fanOutQueue: Queue;
   boardQueues: readonly Queue[];
   /** BullMQ prefix; also namespaces the ingest API's own Redis keys */
   queuePrefix: string;
@@ -145,7 +147,7 @@ export function createServer(deps: ServerDeps): Express {
     createBroadcastsRouter({
       db: deps.db,
       redis: deps.redis,
-      prefix: deps.queuePrefix,
+      fanOutQueue: deps.fanOutQueue,
       defaultAppId: deps.apps[0]?.appId ?? '',
       appIds: deps.apps.map((candidate) => candidate.appId),
       authenticate: apiKeyOnly,

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { createDatabase } from '@minapush/db';
 import { createLogger } from '@minapush/logger';
 import {
+  broadcastQueueName,
   closeMessageQueues,
   createRedisConnection,
   creditIngestCatalog,
@@ -89,6 +90,8 @@ export async function startHarness(options: HarnessOptions = {}) {
   redis.on('error', () => undefined);
   if (!options.redisUrl) await waitUntilReady(redis);
   const creditQueue = new Queue(creditIngestCatalog.queue, { connection: redis, prefix });
+  const fanOutQueue = new Queue(broadcastQueueName(), { connection: redis, prefix });
+  fanOutQueue.on('error', () => undefined);
   creditQueue.on('error', () => undefined);
   const workerConnection = createRedisConnection(REDIS_URL, 'worker');
   const worker: Worker | undefined =
@@ -116,6 +119,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     db,
     redis,
     creditQueue,
+    fanOutQueue,
     boardQueues: [creditQueue],
     queuePrefix: prefix,
     metrics,
@@ -192,6 +196,7 @@ export async function startHarness(options: HarnessOptions = {}) {
         }
         await creditQueue.obliterate({ force: true }).catch(() => undefined);
         await creditQueue.close();
+        await fanOutQueue.close();
       }
       await Promise.allSettled([...messageQueues.values()].map((queue) => queue.close()));
       await closeMessageQueues(redis);

@@ -8,13 +8,12 @@ import {
 } from '@minapush/db';
 import {
   broadcastAudienceSchema,
-  broadcastQueueName,
   enqueueBroadcastFanOut,
   messageRequestSchema,
   normaliseMessageRequest,
   type Redis,
 } from '@minapush/queues';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { ApiError } from '../http/api-error.js';
@@ -50,7 +49,8 @@ export interface BroadcastsRouteDeps {
   db: Database;
   /** a producer connection, which fails fast when Redis is down */
   redis: Redis;
-  prefix: string;
+  /** the broadcast-fanout queue, on that producer connection (main.ts makes it) */
+  fanOutQueue: Queue;
   defaultAppId: string;
   appIds: readonly string[];
   /** API keys only */
@@ -97,15 +97,6 @@ export function describeBroadcast(view: BroadcastView) {
 export function createBroadcastsRouter(deps: BroadcastsRouteDeps): Router {
   const now = deps.now ?? (() => new Date());
   const router = Router();
-  let fanOutQueue: Queue | undefined;
-  const queue = () => {
-    if (!fanOutQueue) {
-      fanOutQueue = new Queue(broadcastQueueName(), { connection: deps.redis, prefix: deps.prefix });
-      // the connection's owner watches its errors; a failed add rejects and is answered 503
-      fanOutQueue.on('error', () => undefined);
-    }
-    return fanOutQueue;
-  };
 
   router.post('/v1/broadcasts', deps.authenticate, async (req, res) => {
     const body = parseRequest(broadcastRequestSchema, req.body);
@@ -143,7 +134,7 @@ export function createBroadcastsRouter(deps: BroadcastsRouteDeps): Router {
     });
     try {
       await enqueueBroadcastFanOut(
-        queue(),
+        deps.fanOutQueue,
         broadcast.id,
         Math.max(0, (sendAt?.getTime() ?? 0) - now().getTime()),
       );
