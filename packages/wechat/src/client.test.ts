@@ -251,6 +251,26 @@ describe('transport outcomes', () => {
     expect(peer.received.map((r) => JSON.parse(r.body).template_id)).toEqual(['first']);
   });
 
+  it('holds a send back when mayStart says no at the moment of writing, and writes nothing', async () => {
+    const { peer, client } = await peerAndClient((_, res) =>
+      answerJson(res, { errcode: 0, errmsg: 'ok', msgid: 1 }),
+    );
+    let asked = 0;
+    const held = await client.sendTemplateMessage('TOKEN', TEMPLATE, {
+      mayStart: () => {
+        asked += 1;
+        return false;
+      },
+    });
+    const error = errorOf(held);
+    expect(error).toBeInstanceOf(RequestNotSentError);
+    expect((error as RequestNotSentError).transportCode).toBe('held_back');
+    expect(asked).toBe(1);
+    const sent = await client.sendSubscribeMessage('TOKEN', SUBSCRIBE, { mayStart: () => true });
+    expect(sent.ok).toBe(true);
+    expect(peer.received.map((request) => request.pathname)).toEqual(['/cgi-bin/message/subscribe/send']);
+  });
+
   it('reports HTTP 502 as retryable and HTTP 404 as unrecoverable', async () => {
     let status = 502;
     const { client } = await peerAndClient((_, res) => answerJson(res, 'Bad Gateway', status));

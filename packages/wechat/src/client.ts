@@ -105,6 +105,16 @@ export interface SubscribeSendReceipt {
   msgid: string;
 }
 
+/** Per-call options of the message sends. */
+export interface SendCallOptions {
+  /**
+   * asked right before the request is written to a socket, in the same tick as the write: false
+   * holds it back, answered as RequestNotSentError with transportCode `held_back` (nothing was
+   * sent). A sender uses it to send only while it certainly holds the message's lease.
+   */
+  mayStart?: () => boolean;
+}
+
 export interface WechatClient {
   /** GET /cgi-bin/token: a new token, which retires the previous one within about 5 minutes */
   fetchClassicToken(credentials: AppCredentials): Promise<WechatResult<AccessTokenGrant>>;
@@ -118,11 +128,13 @@ export interface WechatClient {
   sendTemplateMessage(
     accessToken: string,
     message: TemplateMessage,
+    options?: SendCallOptions,
   ): Promise<WechatResult<TemplateSendReceipt>>;
   /** POST /cgi-bin/message/subscribe/send: spends one accepted subscription of the user */
   sendSubscribeMessage(
     accessToken: string,
     message: SubscribeMessage,
+    options?: SendCallOptions,
   ): Promise<WechatResult<SubscribeSendReceipt>>;
   /** Waits for calls in flight, then closes the client's own connections. */
   close(): Promise<void>;
@@ -171,6 +183,7 @@ interface CallSpec<S extends z.ZodType, T> {
   credentials: string[];
   replySchema: S;
   toValue: (reply: z.infer<S>, rawReply: string) => T;
+  mayStart?: (() => boolean) | undefined;
 }
 
 /**
@@ -277,6 +290,7 @@ export function createWechatClient(options: WechatClientOptions): WechatClient {
       method: spec.method,
       json: spec.json,
       timeoutMs,
+      ...(spec.mayStart ? { mayStart: spec.mayStart } : {}),
     });
     const result = interpret(spec, outcome);
     report({
@@ -344,7 +358,7 @@ export function createWechatClient(options: WechatClientOptions): WechatClient {
       });
     },
 
-    async sendTemplateMessage(accessToken, message) {
+    async sendTemplateMessage(accessToken, message, options) {
       const data = normaliseTemplateData(message.data);
       if (!data.ok) return refuseData('template_send', data);
       return call({
@@ -361,12 +375,13 @@ export function createWechatClient(options: WechatClientOptions): WechatClient {
         },
         credentials: [accessToken],
         replySchema: templateSendReplySchema,
+        mayStart: options?.mayStart,
         toValue: (reply, raw): TemplateSendReceipt =>
           reply.msgid === undefined ? {} : { msgid: exactMsgid(reply.msgid, raw) },
       });
     },
 
-    async sendSubscribeMessage(accessToken, message) {
+    async sendSubscribeMessage(accessToken, message, options) {
       const data = normaliseTemplateData(message.data);
       if (!data.ok) return refuseData('subscribe_send', data);
       return call({
@@ -383,6 +398,7 @@ export function createWechatClient(options: WechatClientOptions): WechatClient {
         },
         credentials: [accessToken],
         replySchema: subscribeSendReplySchema,
+        mayStart: options?.mayStart,
         toValue: (reply, raw): SubscribeSendReceipt => ({ msgid: exactMsgid(reply.msgid, raw) }),
       });
     },

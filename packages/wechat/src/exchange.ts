@@ -8,7 +8,15 @@ export interface OutgoingRequest {
   /** a JSON document, for POST */
   json?: unknown;
   timeoutMs: number;
+  /**
+   * asked right before the request is written to a socket, in the same tick as the write: false
+   * holds it back (answered `not_sent`, transport code `held_back`)
+   */
+  mayStart?: () => boolean;
 }
+
+/** The transport code of a request its caller held back at the last moment (`mayStart`). */
+export const HELD_BACK = 'held_back';
 
 /**
  * What happened to one request, split at the one line that matters for sends: whether the request
@@ -69,6 +77,11 @@ export function exchange(dispatcher: Dispatcher, request: OutgoingRequest): Prom
       onRequestStart(controller) {
         if (abandoned) {
           controller.abort(new Error('given up before it was sent'));
+          return;
+        }
+        if (request.mayStart && !request.mayStart()) {
+          settle({ kind: 'not_sent', transportCode: HELD_BACK });
+          controller.abort(new Error('held back by its caller before it was sent'));
           return;
         }
         started = true;

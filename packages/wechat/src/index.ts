@@ -5,6 +5,7 @@ export {
   DEFAULT_TIMEOUT_MS,
   type LoginSession,
   type MiniprogramState,
+  type SendCallOptions,
   type SubscribeMessage,
   type SubscribeMessageLang,
   type SubscribeSendReceipt,
@@ -50,6 +51,7 @@ export { UnknownErrcodeError } from './errors/unknown-errcode-error.js';
 export { WechatError, type WechatErrorCategory, type WechatErrorDetails } from './errors/wechat-error.js';
 export { WechatMisconfigurationError } from './errors/wechat-misconfiguration-error.js';
 export { WechatUnavailableError } from './errors/wechat-unavailable-error.js';
+export { HELD_BACK } from './exchange.js';
 export { startOfNextChinaDay, startOfNextMinute } from './quota-windows.js';
 export {
   SUBSCRIBE_VALUE_RULES,

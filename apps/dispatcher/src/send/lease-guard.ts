@@ -43,6 +43,13 @@ export function createLeaseGuard(options: LeaseGuardOptions, lease: SendLease) {
       }
       return held.has(messageId) && Date.now() + margin < heldUntil;
     },
+    /**
+     * Synchronous: whether the lease is certainly held right now. Asked again as the request is
+     * written (see callWechat), after `mayCall` had its chance to extend it.
+     */
+    stillHeld(messageId: string): boolean {
+      return held.has(messageId) && Date.now() + margin < heldUntil;
+    },
     /** the message is settled: the lease need not be extended for it any more */
     release(messageId: string): void {
       held.delete(messageId);

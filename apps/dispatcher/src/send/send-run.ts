@@ -343,7 +343,14 @@ export async function sendLeased(
           lostAttempts.push(attemptId);
           continue;
         }
-        const answer = await callWechat(r.wechat, s.message, s.credit, accessTokenOfPass);
+        const answer = await callWechat(r.wechat, s.message, s.credit, accessTokenOfPass, () =>
+          guard.stillHeld(s.message.id),
+        );
+        // froze between the check above and the write: nothing was sent, and the lease may be gone
+        if (answer.kind === 'held_back') {
+          lostAttempts.push(attemptId);
+          continue;
+        }
         const decision = decideAnswer(answer, stateOf(s));
         await settle(settleAnswer(s.message.id, attemptId, decision, now()));
         switch (decision.type) {
