@@ -45,7 +45,13 @@ describe('a dispatcher frozen (SIGSTOP) past its lease while another takes over'
       });
       expect(created.status).toBe(202);
       const id = created.body.id;
-      await waitFor('some deliveries', async () => (await h.deliveries()).length >= 40);
+      // frozen in the middle of a batch: some sent, some leased and not yet sent
+      await waitFor(
+        'some deliveries, with messages still leased',
+        async () =>
+          (await h.deliveries()).length >= 40 &&
+          (await h.db.message.count({ where: { broadcastId: id, status: 'sending' } })) > 0,
+      );
       frozen.kill('SIGSTOP');
       const heldWhenFrozen = await h.db.message.count({ where: { broadcastId: id, status: 'sending' } });
       expect(heldWhenFrozen).toBeGreaterThan(0);

@@ -224,6 +224,8 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
     app,
     prefix,
     redisUrl,
+    /** a producer connection, for a test that reads what the dispatcher keeps in Redis */
+    redis: producer,
     sandboxUrl: sandboxHttp.url,
     db,
     wechat,

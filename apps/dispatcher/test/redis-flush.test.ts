@@ -54,8 +54,14 @@ async function broadcast(body: Record<string, unknown>): Promise<string> {
   return created.body.id;
 }
 
+const BATCH_CONCURRENCY = 4;
+
 describe('Redis flushed (FLUSHDB), as a restart without persistence does', () => {
-  const env = { RECONCILE_INTERVAL_MS: '500', RECONCILE_GRACE_MS: '1000' };
+  const env = {
+    RECONCILE_INTERVAL_MS: '500',
+    RECONCILE_GRACE_MS: '1000',
+    BATCH_CONCURRENCY: String(BATCH_CONCURRENCY),
+  };
 
   it('right after a broadcast with a sendAt was accepted: it still starts on time and completes', async () => {
     await harness();
@@ -69,8 +75,7 @@ describe('Redis flushed (FLUSHDB), as a restart without persistence does', () =>
         audience: { type: 'openids', openids },
         sendAt: new Date(sendAt).toISOString(),
       });
-      await admin.flushdb();
-      expect(await admin.dbsize()).toBe(0);
+      expect(await admin.flushdb()).toBe('OK');
 
       const done = await waitFor('the broadcast to complete', async () => {
         const current = await view(id);
@@ -120,10 +125,14 @@ describe('Redis flushed (FLUSHDB), as a restart without persistence does', () =>
       expect(Math.max(...perUser.values())).toBe(1);
       for (const openid of openids) expect(perUser.get(openid)).toBe(1);
 
-      // Full speed, not a trickle: the reconciler gave every stranded batch its job back in a run
+      // Full speed, not a trickle: the reconciler gave the stranded batches their jobs back in a run
       // or two (a batch made less than RECONCILE_GRACE_MS before the flush waits for the next run).
+      // A worker may already hold a job it fetched before the flush (BullMQ hands the next job over
+      // with the last one's completion): up to BATCH_CONCURRENCY batches need no new job.
       const runs = reconcileReports(output).filter((run) => run.time >= flushedAt && run.batches > 0);
-      expect(runs.reduce((sum, run) => sum + run.batches, 0)).toBeGreaterThanOrEqual(batches);
+      expect(runs.reduce((sum, run) => sum + run.batches, 0)).toBeGreaterThanOrEqual(
+        batches - BATCH_CONCURRENCY,
+      );
       expect(runs.length).toBeLessThanOrEqual(3);
       console.log('flush mid-broadcast', {
         strandedBatches: batches,
