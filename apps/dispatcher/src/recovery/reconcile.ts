@@ -43,6 +43,7 @@ export interface ReconcileReport {
   /** another process's run held the lock */
   skipped?: boolean;
   fanOuts: number;
+  /** jobs given back to messages whose lease ran out (a batch counts once) */
   expiredLeases: number;
   singleMessages: number;
   batches: number;
@@ -92,12 +93,19 @@ export async function reconcile(r: ReconcileResources): Promise<ReconcileReport>
           enqueueBroadcastFanOut(r.queues.fanOut, b.id, Math.max(0, (b.sendAt?.getTime() ?? 0) - r.now())),
         ),
     );
+    // A batch's messages expire together: its job is checked once, not once per message (checks
+    // of one job side by side would each find it gone and each add it).
+    const batchesSeen = new Set<string>();
     report.expiredLeases = await walk(
       r,
       'expired-leases',
       (after, limit) => findExpiredLeases(r.db, { after, limit }),
       async (m) => {
-        if (m.batchId && m.broadcastId) return requeueBatch(r, m.appId, m.batchId, m.broadcastId);
+        if (m.batchId && m.broadcastId) {
+          if (batchesSeen.has(m.batchId)) return false;
+          batchesSeen.add(m.batchId);
+          return requeueBatch(r, m.appId, m.batchId, m.broadcastId);
+        }
         const queue = r.queues.transactional(m.appId);
         return queue ? ensureJob(queue, m.messageId, () => enqueueMessageJob(queue, m.messageId)) : false;
       },
