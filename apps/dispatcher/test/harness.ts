@@ -354,7 +354,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
     },
     /** ends a quota pause as the next minute or China day would: the app may send again */
     async endQuotaPause() {
-      await producer.del(`${redisKeys(prefix).sendRateWindow}:${app.appId}`);
+      await producer.del(redisKeys(prefix).sendPause(app.appId));
       await messageQueue.removeRateLimitKey();
     },
     /** the resources fanOutBroadcast needs, for a test that runs a fan-out itself */

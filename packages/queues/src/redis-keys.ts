@@ -24,10 +24,12 @@ export function redisKeys(prefix: string) {
 
     // sending (apps/dispatcher)
     /**
-     * rate-limiter-flexible's key prefix (its key is `<prefix>:<appId>`): messages an app sent in
-     * the current second, or, held full until it ends, a quota pause
+     * rate-limiter-flexible's key prefix (its key is `<prefix>:<appId>@<second>`): messages an app
+     * sent in one second of the clock
      */
     sendRateWindow: `${prefix}:send-rate`,
+    /** an app paused by WeChat's quota (45009, 45011) until the key expires */
+    sendPause: (appId: string) => `${prefix}:send-pause:${appId}`,
     /** an app slowed down by WeChat's 45011, and since when (it recovers over time) */
     sendRateSlowdown: (appId: string) => `${prefix}:send-slowdown:${appId}`,
     /** set while a single message of the app waits for the rate budget: the bulk lane yields */

@@ -28,25 +28,23 @@ export interface SendGateOptions {
 const SLOWDOWN_CACHE_MS = 250;
 /** How often the bulk lane looks again while a single message of the app waits for budget. */
 const YIELD_MS = 10;
-/** The limiter's window: a wait longer than this is a pause. */
+/** The limiter's window: one second of the clock. */
 const WINDOW_MS = 1_000;
-/** What a paused app's window holds: more than any rate counts. */
-const PAUSED_COUNT = 1_000_000_000;
 
 /**
  * The one place that says when an app may send: WeChat's quota pauses and `sendRatePerSecond`,
  * counted in messages across every dispatcher process and both lanes by rate-limiter-flexible's
- * Redis limiter (a one-second window per app). A quota pause is the same key held full until the
- * pause ends, so that one round trip to Redis answers both. While a single message waits for the
- * next window, the bulk lane yields until it has had its turn. A 45011 halves the app's rate (it
- * climbs back over `recoveryMs`).
+ * Redis limiter. Its windows are the seconds of the clock (the second is part of the key), not
+ * seconds from a window's first send: a sender that wakes late, on a loaded machine, still finds
+ * its second's whole budget, so late wake-ups do not stretch the windows and slow the app below
+ * its rate. Within a second the sends are paced (the k-th goes k/rate into it). While a single
+ * message waits for the next second, the bulk lane yields until it has had its turn. A quota pause is a key of its own, read in the same round trip as the yield
+ * check. A 45011 halves the app's rate (it climbs back over `recoveryMs`).
  */
 export function createSendGate(options: SendGateOptions) {
   const { redis, keys } = options;
   const now = options.now ?? Date.now;
   const configured = new Map(options.apps.map((app) => [app.appId, app.sendRatePerSecond]));
-  // One limiter per rate in use: the window's count lives under the same key whatever the rate,
-  // so a slowed-down app simply compares it with a lower number.
   const limiters = new Map<number, RateLimiterRedis>();
   const slowdowns = new Map<string, { value: SendRateSlowdown | undefined; readAt: number }>();
 
@@ -57,14 +55,13 @@ export function createSendGate(options: SendGateOptions) {
         storeClient: redis,
         keyPrefix: keys.sendRateWindow,
         points,
-        duration: 1,
+        // a second's key outlives its second: the limiter never restarts it while it is current
+        duration: 2,
       });
       limiters.set(points, limiter);
     }
     return limiter;
   };
-  /** the limiter's own key of an app's window (and of its pause) */
-  const windowKey = (appId: string) => limiterFor(1).getKey(appId);
 
   const configuredRate = (appId: string) => {
     const rate = configured.get(appId);
@@ -87,7 +84,6 @@ export function createSendGate(options: SendGateOptions) {
 
   return {
     currentRate,
-    windowKey,
 
     /**
      * Waits until sends may go now and counts them: `want`, or fewer (a bulk run is given a small
@@ -98,23 +94,32 @@ export function createSendGate(options: SendGateOptions) {
       for (;;) {
         if (signal?.aborted) return { ok: false, reason: 'aborted' };
         try {
-          if (lane === 'bulk' && (await redis.exists(keys.transactionalWaiting(appId))) === 1) {
+          // one round trip: a pause of the app, and (bulk lane) a single message waiting
+          const checks = redis.pipeline().pttl(keys.sendPause(appId));
+          if (lane === 'bulk') checks.exists(keys.transactionalWaiting(appId));
+          const [pause, waiting] = (await checks.exec()) ?? [];
+          const pauseLeftMs = Number(pause?.[1] ?? -2);
+          if (pauseLeftMs > 0) return { ok: false, reason: 'paused', untilMs: now() + pauseLeftMs };
+          if (waiting && Number(waiting[1]) === 1) {
             await sleep(YIELD_MS, undefined, { signal });
             continue;
           }
           const rate = await currentRate(appId);
-          // a batch asks in small chunks (bulkPermitChunk), so that runs share each second's budget
           const asked = Math.max(1, Math.min(want, lane === 'bulk' ? bulkPermitChunk(rate) : rate));
+          // the rate is real time, whatever clock the pauses follow
+          const second = Math.floor(Date.now() / WINDOW_MS);
           try {
-            await limiterFor(rate).consume(appId, asked);
+            const counted = await limiterFor(rate).consume(`${appId}@${second}`, asked);
+            // Paced through the second: the k-th send of a second goes k/rate into it, so that a
+            // second's budget is spread over it rather than spent at its start.
+            const slotAt = second * WINDOW_MS + ((counted.consumedPoints - asked) * WINDOW_MS) / rate;
+            const early = slotAt - Date.now();
+            if (early >= 1) await sleep(early, undefined, { signal });
             return { ok: true, granted: asked };
           } catch (error) {
             if (!(error instanceof RateLimiterRes)) throw error;
-            const waitMs = Math.max(1, error.msBeforeNext);
-            // a window lasts a second: a longer wait is a quota pause holding the key
-            if (waitMs > WINDOW_MS) return { ok: false, reason: 'paused', untilMs: now() + waitMs };
+            const waitMs = Math.max(1, (second + 1) * WINDOW_MS - Date.now());
             if (lane === 'transactional') {
-              // the bulk lane stays out of the next window until this message had its turn
               await redis.set(keys.transactionalWaiting(appId), '1', 'PX', waitMs + 20);
             }
             await sleep(waitMs, undefined, { signal });
@@ -128,11 +133,11 @@ export function createSendGate(options: SendGateOptions) {
 
     /**
      * WeChat answered 45011 or 45009: every process stops sending for the app until `untilMs`
-     * (the window's key is held full until then), and a 45011 also halves its rate.
+     * (the pause key lives until then), and a 45011 also halves its rate.
      */
     async pause(appId: string, untilMs: number, window: QuotaWindow): Promise<void> {
       const pauseMs = Math.max(1, Math.ceil(untilMs - now()));
-      await redis.set(windowKey(appId), String(PAUSED_COUNT), 'PX', pauseMs);
+      await redis.set(keys.sendPause(appId), String(untilMs), 'PX', pauseMs);
       if (window !== 'per_minute') return;
       const previous = await slowdownOf(appId, true);
       const slowdown = slowDown(configuredRate(appId), previous, now(), untilMs, options.recoveryMs);
