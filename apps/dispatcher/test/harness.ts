@@ -12,6 +12,7 @@ import {
 import { createLogger } from '@minapush/logger';
 import {
   broadcastQueueName,
+  bulkQueueName,
   createRedisConnection,
   creditIngestCatalog,
   messageQueueName,
@@ -202,6 +203,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
   };
   let dispatcher: Dispatcher | undefined = options.dispatcher === false ? undefined : startInProcess();
   const messageQueue = new Queue(messageQueueName(app.appId), { connection: connection('worker'), prefix });
+  const bulkQueue = new Queue(bulkQueueName(app.appId), { connection: connection('worker'), prefix });
 
   async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
     const response = await fetch(`${ingest.url}${path}`, {
@@ -356,6 +358,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
     async endQuotaPause() {
       await producer.del(redisKeys(prefix).sendPause(app.appId));
       await messageQueue.removeRateLimitKey();
+      await bulkQueue.removeRateLimitKey();
     },
     /** the resources fanOutBroadcast needs, for a test that runs a fan-out itself */
     fanOutResources(): FanOutResources {
@@ -375,6 +378,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
       await new Promise<void>((resolve) => ingest.server.close(() => resolve()));
       await new Promise<void>((resolve) => sandboxHttp.server.close(() => resolve()));
       await messageQueue.close();
+      await bulkQueue.close();
       await creditQueue.close();
       await fanOutQueue.close();
       // everything this harness put in Redis, BullMQ's keys and ours, shares its prefix
@@ -438,4 +442,34 @@ export function deliveriesPerUser(deliveries: readonly Delivery[]): Map<string, 
   const perUser = new Map<string, number>();
   for (const d of deliveries) perUser.set(d.openid, (perUser.get(d.openid) ?? 0) + 1);
   return perUser;
+}
+
+/**
+ * A clock for the app that can stand still: a quota test stands it just before a minute boundary
+ * until WeChat's answer comes (however long that takes on a loaded machine), so that the pause
+ * until the next minute is short; then it runs on, reaching the boundary exactly when the pause
+ * expires in Redis.
+ */
+export function pausableClock() {
+  let standing: number | undefined;
+  let offsetMs = 0;
+  const now = () => standing ?? Date.now() + offsetMs;
+  return {
+    now,
+    standAt(at: number): void {
+      standing = at;
+    },
+    /** waits for the app's pause, checks it ends at `boundary`, runs on; answers the real time it ends */
+    async runOnFromPause(h: DispatchHarness, boundary: number): Promise<number> {
+      const key = redisKeys(h.prefix).sendPause(h.app.appId);
+      const until = Number(
+        await waitFor('the quota pause', async () => (await h.redis.get(key)) ?? undefined),
+      );
+      if (until !== boundary) throw new Error(`paused until ${until}, not the minute boundary ${boundary}`);
+      const endsAt = Date.now() + (await h.redis.pttl(key));
+      offsetMs = boundary - endsAt;
+      standing = undefined;
+      return endsAt;
+    },
+  };
 }

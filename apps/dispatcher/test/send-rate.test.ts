@@ -4,6 +4,7 @@ import {
   type DispatchHarness,
   deliveriesPerUser,
   LEGACY_TEMPLATE,
+  pausableClock,
   startDispatchHarness,
   waitFor,
 } from './harness.js';
@@ -77,19 +78,18 @@ describe('sendRatePerSecond counts messages, across dispatcher processes', () =>
 describe('45011: WeChat says the app sends too fast', () => {
   it('slows the app down after a burst of 45011, then climbs back to its rate, sending everyone once', async () => {
     const RATE = 40;
-    let offsetMs = 0;
+    const clock = pausableClock();
     h = await startDispatchHarness({
-      now: () => Date.now() + offsetMs,
+      now: clock.now,
       sendRatePerSecond: RATE,
       sendRateRecoveryMs: 4_000,
       batchSize: 50,
     });
     const openids = await h.seedUsersWithFormIds(400);
     await h.tokens.getToken(h.app.appId);
-    // Our clock reads 1.5 s before a minute boundary: the pause until the next minute is short.
-    const untilBoundary = 60_000 - ((Date.now() + offsetMs) % 60_000);
-    offsetMs += untilBoundary - 1_500;
-    const resumesAt = Date.now() + 1_500;
+    // The app's clock stands 3 s before a minute boundary until the 45011s come: a short pause.
+    const boundary = (Math.floor(Date.now() / 60_000) + 2) * 60_000;
+    clock.standAt(boundary - 3_000);
     await h.fault({ endpoint: 'template_send', errcode: 45011, times: 3 });
     const gate = h.dispatcher?.gate;
     if (!gate) throw new Error('the harness runs a dispatcher');
@@ -100,6 +100,7 @@ describe('45011: WeChat says the app sends too fast', () => {
         'window="per_minute"',
       ),
     );
+    const resumesAt = await clock.runOnFromPause(h, boundary);
     // the three answers of one burst halve the rate once, to climb back from the end of the pause
     const slowdown = JSON.parse(
       (await h.redis.get(redisKeys(h.prefix).sendRateSlowdown(h.app.appId))) ?? '{}',
