@@ -235,6 +235,7 @@ describe('POST /v1/messages', () => {
       [{ ...subscribeBody('o'), kind: 'template', lang: 'en_US' }, 'lang'],
       [{ ...subscribeBody('o'), openid: 'o'.repeat(129) }, 'openid'],
       [{ ...subscribeBody('o'), idempotencyKey: '' }, 'idempotencyKey'],
+      [{ ...subscribeBody('o'), idempotencyKey: 'order\u0000-42' }, 'idempotencyKey'],
       [[subscribeBody('o')], '(request)'],
     ];
     for (const [body, path] of cases) {

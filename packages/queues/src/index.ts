@@ -20,6 +20,12 @@ export {
 } from './credit-ingest/catalog.js';
 export { enqueueCreditBatch, enqueueUserSighting } from './credit-ingest/producer.js';
 export {
+  canonicalJson,
+  idempotencyKeySchema,
+  MAX_IDEMPOTENCY_KEY_LENGTH,
+  requestHash,
+} from './idempotency.js';
+export {
   addCatalogJob,
   defineQueueCatalog,
   type JobDefinition,
@@ -44,7 +50,6 @@ export {
   sendMessageSchema,
 } from './messages/catalog.js';
 export {
-  canonicalJson,
   MESSAGE_KINDS,
   type MessageRequest,
   MINIPROGRAM_STATES,

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  canonicalJson,
   type MessageRequest,
   messageRequestHash,
   messageRequestSchema,
@@ -22,14 +21,6 @@ const subscribe: MessageRequest = {
   templateId: 'tmpl-1',
   data: { thing1: { value: 'Order shipped' }, number2: { value: '12' } },
 };
-
-describe('canonicalJson', () => {
-  it('sorts keys at every depth and drops undefined members', () => {
-    expect(canonicalJson({ b: 1, a: { d: [2, { z: 1, y: 2 }], c: undefined } })).toBe(
-      '{"a":{"d":[2,{"y":2,"z":1}]},"b":1}',
-    );
-  });
-});
 
 describe('normaliseMessageRequest', () => {
   it('puts flat data into the wire shape and resolves the default app', () => {

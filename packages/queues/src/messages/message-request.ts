@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { normaliseTemplateData, validateSubscribeData, type WireTemplateData } from '@minapush/wechat';
 import { z } from 'zod';
+import { idempotencyKeySchema, requestHash } from '../idempotency.js';
 
 export const MESSAGE_KINDS = ['template', 'subscribe'] as const;
 export const MINIPROGRAM_STATES = ['developer', 'trial', 'formal'] as const;
@@ -41,12 +41,7 @@ export const messageRequestSchema = z
       .describe('subscribe messages only; default formal'),
     lang: z.enum(SUBSCRIBE_LANGS).optional().describe('subscribe messages only; default zh_CN'),
     appId: z.string().min(1).max(64).optional().describe('default: the first configured app'),
-    idempotencyKey: z
-      .string()
-      .min(1)
-      .max(256)
-      .optional()
-      .describe('per app: the same key with the same request answers the first message'),
+    idempotencyKey: idempotencyKeySchema.optional(),
   })
   .superRefine((request, context) => {
     if (request.kind === 'subscribe' && request.emphasisKeyword !== undefined) {
@@ -127,25 +122,11 @@ export function normaliseMessageRequest(
   return { ok: true, message };
 }
 
-/** JSON with every object's keys sorted, so equal values always serialise to equal text. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const record = value as Record<string, unknown>;
-    const members = Object.keys(record)
-      .filter((key) => record[key] !== undefined)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`);
-    return `{${members.join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 /**
  * sha256 (hex) of the normalised message. Two requests with one idempotencyKey are the same
  * message exactly when their hashes are equal: flat and wire `data`, `12` and `"12"`, key order
  * and an omitted default `appId` make no difference.
  */
 export function messageRequestHash(message: NormalisedMessage): string {
-  return createHash('sha256').update(canonicalJson(message)).digest('hex');
+  return requestHash(message);
 }
