@@ -1,6 +1,6 @@
 import type { Database } from '../create-database.js';
 import type { MessageKind, MessageStatus } from '../generated/prisma/client.js';
-import { query } from '../sql-pool.js';
+import { insertUnlessKeyTaken } from '../insert-unless-key-taken.js';
 
 export interface MessageToCreate {
   appId: string;
@@ -27,9 +27,6 @@ export interface StoredMessage {
 }
 
 export type CreatedMessage = { created: boolean; message: StoredMessage };
-
-/** A key taken by a message that then vanished (deleted between our insert and our read) is tried again. */
-const MAX_CONFLICT_ROUNDS = 3;
 
 interface Row {
   id: string;
@@ -75,18 +72,14 @@ export async function createMessage(db: Database, input: MessageToCreate): Promi
     input.idempotencyKey ?? null,
     input.requestHash,
   ];
-  for (let round = 0; round < MAX_CONFLICT_ROUNDS; round += 1) {
-    const [inserted] = await query<Row>(db, INSERT, values, 'minapush_create_message');
-    if (inserted) return { created: true, message: toStored(inserted) };
-    const [existing] = await query<Row>(
-      db,
-      FIND_BY_KEY,
-      [input.appId, input.idempotencyKey],
-      'minapush_find_message_by_key',
-    );
-    if (existing) return { created: false, message: toStored(existing) };
-  }
-  throw new Error(
-    `the idempotencyKey of app ${input.appId} kept naming a message that vanished before it could be read`,
-  );
+  const { created, row } = await insertUnlessKeyTaken<Row>(db, {
+    insert: { text: INSERT, values, name: 'minapush_create_message' },
+    findByKey: {
+      text: FIND_BY_KEY,
+      values: [input.appId, input.idempotencyKey],
+      name: 'minapush_find_message_by_key',
+    },
+    names: `a message of app ${input.appId}`,
+  });
+  return { created, message: toStored(row) };
 }
