@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { createDatabase } from '@minapush/db';
 import { broadcastQueueName } from '@minapush/queues';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from './harness.js';
+import { DATABASE_URL, eventually, type Harness, startHarness } from './harness.js';
 
 let h: Harness;
 let fanOutQueue: Queue;
 beforeAll(async () => {
-  h = await startHarness({ worker: false });
+  h = await startHarness({ worker: false, appCount: 2 });
   fanOutQueue = new Queue(broadcastQueueName(), { connection: h.redis, prefix: h.prefix });
 });
 afterAll(async () => {
@@ -26,6 +27,19 @@ const broadcastBody = (extra: Record<string, unknown> = {}) => ({
 
 function get(path: string, token: string | null = h.apiKey) {
   return fetch(`${h.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+}
+
+/** Every fan-out job of a broadcast, in any state (this harness runs no fan-out worker). */
+async function fanOutJobsOf(broadcastId: string) {
+  const jobs = await fanOutQueue.getJobs([
+    'waiting',
+    'delayed',
+    'prioritized',
+    'active',
+    'completed',
+    'failed',
+  ]);
+  return jobs.filter((job) => job.data.broadcastId === broadcastId);
 }
 
 describe('POST /v1/broadcasts', () => {
@@ -80,6 +94,10 @@ describe('POST /v1/broadcasts', () => {
       [broadcastBody({ sendAt: 'tomorrow' }), 'sendAt'],
       [broadcastBody({ openid: 'o-1' }), '(body)'],
       [broadcastBody({ audience: { type: 'openids', openids: ['x'.repeat(129)] } }), 'audience.openids.0'],
+      [broadcastBody({ idempotencyKey: '' }), 'idempotencyKey'],
+      [broadcastBody({ idempotencyKey: 'k'.repeat(257) }), 'idempotencyKey'],
+      [broadcastBody({ idempotencyKey: 'news\u0000-1' }), 'idempotencyKey'],
+      [broadcastBody({ idempotencyKey: 'news\n' }), 'idempotencyKey'],
     ];
     for (const [body, path] of cases) {
       const response = await h.post('/v1/broadcasts', body, h.apiKey);
@@ -142,6 +160,193 @@ describe('POST /v1/broadcasts', () => {
     expect((await get(`/v1/broadcasts/${randomUUID()}`, token)).status).toBe(403);
     expect((await get(`/v1/broadcasts/${randomUUID()}`, null)).status).toBe(401);
     expect((await h.post(`/v1/broadcasts/${randomUUID()}/cancel`, {}, token)).status).toBe(403);
+  });
+});
+
+describe('POST /v1/broadcasts with an idempotencyKey', () => {
+  const broadcastsUnder = (idempotencyKey: string) =>
+    h.db.broadcast.findMany({ where: { idempotencyKey }, orderBy: { appId: 'asc' } });
+
+  it('answers the first broadcast for the same key and body, storing it once with one fan-out job', async () => {
+    const idempotencyKey = `news-${randomUUID()}`;
+    const [o1, o2] = [`o-${randomUUID()}`, `o-${randomUUID()}`];
+    const at = new Date(Math.ceil(Date.now() / 1000) * 1000 + 3_600_000);
+    const first = await h.post(
+      '/v1/broadcasts',
+      broadcastBody({
+        audience: { type: 'openids', openids: [o1, o2] },
+        sendAt: at.toISOString(),
+        idempotencyKey,
+      }),
+      h.apiKey,
+    );
+    expect(first.status).toBe(202);
+    const { id } = await first.json();
+
+    // the same broadcast spelt otherwise: wire data, keys in another order, the default app
+    // named, an openid repeated, sendAt in China time
+    const inChinaTime = new Date(at.getTime() + 8 * 3_600_000).toISOString().replace('Z', '+08:00');
+    const again = await h.post(
+      '/v1/broadcasts',
+      {
+        idempotencyKey,
+        sendAt: inChinaTime,
+        appId: h.appId,
+        audience: { openids: [o1, o2, o1], type: 'openids' },
+        data: { thing1: { value: 'New season' } },
+        templateId: 'tmpl-news',
+        kind: 'subscribe',
+      },
+      h.apiKey,
+    );
+    expect(again.status).toBe(202);
+    expect(await again.json()).toEqual({ id, status: 'scheduled' });
+
+    const rows = await broadcastsUnder(idempotencyKey);
+    expect(rows.map((row) => [row.id, row.appId, row.requestHash?.length])).toEqual([[id, h.appId, 64]]);
+    expect((await fanOutJobsOf(id)).map((job) => job.id)).toEqual([id]);
+  });
+
+  it('refuses the same key with a different body with 409 idempotency_key_reused and keeps the first', async () => {
+    const idempotencyKey = `news-${randomUUID()}`;
+    const body = broadcastBody({ idempotencyKey });
+    const { id } = await (await h.post('/v1/broadcasts', body, h.apiKey)).json();
+
+    const variants = [
+      { ...body, data: { thing1: 'Old season' } },
+      { ...body, audience: { type: 'all' } },
+      { ...body, sendAt: new Date(Date.now() + 60_000).toISOString() },
+      { ...body, page: 'pages/news/index' },
+    ];
+    for (const variant of variants) {
+      const conflicting = await h.post('/v1/broadcasts', variant, h.apiKey);
+      expect(conflicting.status, JSON.stringify(variant)).toBe(409);
+      expect(await conflicting.json()).toEqual({
+        error: { code: 'idempotency_key_reused', message: expect.stringMatching(/different broadcast/) },
+      });
+    }
+    const rows = await broadcastsUnder(idempotencyKey);
+    expect(rows.map((row) => [row.id, row.data])).toEqual([[id, { thing1: { value: 'New season' } }]]);
+    expect(await fanOutJobsOf(id)).toHaveLength(1);
+  });
+
+  it('makes two broadcasts of the same body sent twice without a key', async () => {
+    const templateId = `tmpl-${randomUUID()}`;
+    const body = broadcastBody({ templateId });
+    const first = await h.post('/v1/broadcasts', body, h.apiKey);
+    const second = await h.post('/v1/broadcasts', body, h.apiKey);
+    expect([first.status, second.status]).toEqual([202, 202]);
+    const ids = [(await first.json()).id, (await second.json()).id];
+    expect(new Set(ids).size).toBe(2);
+    expect(await h.db.broadcast.count({ where: { templateId } })).toBe(2);
+    for (const id of ids) expect(await fanOutJobsOf(id)).toHaveLength(1);
+  });
+
+  it('stores one broadcast when the same request arrives many times at once', async () => {
+    const idempotencyKey = `news-${randomUUID()}`;
+    const body = broadcastBody({ idempotencyKey });
+    // The requests are held at a lock on the table and let go together, so that they meet in
+    // Postgres: arriving a few milliseconds apart, even a check-then-insert would store one row.
+    const locker = createDatabase({ url: DATABASE_URL, maxConnections: 2 });
+    try {
+      const { sent } = await locker.$transaction(
+        async (tx) => {
+          await tx.$executeRawUnsafe('LOCK TABLE broadcasts IN ACCESS EXCLUSIVE MODE');
+          const [{ pid }] = await tx.$queryRaw<[{ pid: number }]>`SELECT pg_backend_pid() AS pid`;
+          const sent = Promise.all(
+            Array.from({ length: 12 }, () => h.post('/v1/broadcasts', body, h.apiKey)),
+          );
+          await eventually(async () => {
+            const [{ held }] = await locker.$queryRaw<[{ held: number }]>`
+              SELECT count(*)::int AS held FROM pg_stat_activity WHERE ${pid}::int = ANY(pg_blocking_pids(pid))`;
+            return held >= 2 ? true : undefined;
+          }, 10_000);
+          return { sent };
+        },
+        { timeout: 20_000 },
+      );
+      const responses = await sent;
+      expect(responses.map((response) => response.status)).toEqual(Array(12).fill(202));
+      const answers = await Promise.all(responses.map((response) => response.json()));
+      const ids = new Set(answers.map((answer) => answer.id));
+      expect(ids.size).toBe(1);
+      const [id] = [...ids] as [string];
+      expect((await broadcastsUnder(idempotencyKey)).map((row) => row.id)).toEqual([id]);
+      expect(await fanOutJobsOf(id)).toHaveLength(1);
+    } finally {
+      await locker.$disconnect();
+    }
+  });
+
+  it('keeps keys per app', async () => {
+    const [defaultApp, otherApp] = h.appIds as [string, string];
+    const idempotencyKey = `news-${randomUUID()}`;
+    const first = await (await h.post('/v1/broadcasts', broadcastBody({ idempotencyKey }), h.apiKey)).json();
+    const other = await h.post(
+      '/v1/broadcasts',
+      broadcastBody({ idempotencyKey, appId: otherApp }),
+      h.apiKey,
+    );
+    expect(other.status).toBe(202);
+    const second = await other.json();
+    expect(second.id).not.toBe(first.id);
+    const rows = await broadcastsUnder(idempotencyKey);
+    expect(rows.map((row) => [row.id, row.appId]).sort()).toEqual(
+      [
+        [first.id, defaultApp],
+        [second.id, otherApp],
+      ].sort(),
+    );
+  });
+
+  it('queues a still-scheduled broadcast again on a replay, and a started one not at all', async () => {
+    const idempotencyKey = `news-${randomUUID()}`;
+    const body = broadcastBody({ idempotencyKey });
+    const { id } = await (await h.post('/v1/broadcasts', body, h.apiKey)).json();
+    // a crash between storing and queueing: the broadcast is stored, its job is not
+    await (await fanOutJobsOf(id))[0]!.remove();
+    expect(await fanOutJobsOf(id)).toHaveLength(0);
+    const healing = await h.post('/v1/broadcasts', body, h.apiKey);
+    expect([healing.status, await healing.json()]).toEqual([202, { id, status: 'scheduled' }]);
+    expect((await fanOutJobsOf(id)).map((job) => job.data)).toEqual([{ broadcastId: id }]);
+
+    // its fan-out ran (and its job went, as a completed one does): a replay answers how it is now
+    await (await fanOutJobsOf(id))[0]!.remove();
+    await h.db.broadcast.update({ where: { id }, data: { status: 'running', startedAt: new Date() } });
+    const replay = await h.post('/v1/broadcasts', body, h.apiKey);
+    expect([replay.status, await replay.json()]).toEqual([202, { id, status: 'running' }]);
+    expect(await fanOutJobsOf(id)).toHaveLength(0);
+  });
+
+  it('keeps a keyed broadcast whose fan-out Redis refused, answering 503 with its id; a replay queues it', async () => {
+    // a key of the wrong type makes Redis refuse the add while the connection is up
+    const metaKey = `${h.prefix}:${broadcastQueueName()}:meta`;
+    const idempotencyKey = `news-${randomUUID()}`;
+    const templateId = `tmpl-${randomUUID()}`;
+    const body = broadcastBody({ templateId, idempotencyKey });
+    let id: string;
+    await h.redis.set(metaKey, 'not a hash');
+    try {
+      const refused = await h.post('/v1/broadcasts', body, h.apiKey);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('5');
+      const { error } = await refused.json();
+      expect(error.code).toBe('queue_unavailable');
+      id = error.details.id;
+      const [row] = await broadcastsUnder(idempotencyKey);
+      expect([row?.id, row?.status]).toEqual([id, 'scheduled']);
+
+      // without a key nothing is kept, so that a blind retry does not make a second broadcast
+      const unkeyed = await h.post('/v1/broadcasts', broadcastBody({ templateId }), h.apiKey);
+      expect(unkeyed.status).toBe(503);
+      expect((await unkeyed.json()).error.message).toMatch(/nothing was stored/);
+      expect(await h.db.broadcast.count({ where: { templateId } })).toBe(1);
+    } finally {
+      await h.redis.del(metaKey);
+    }
+    const replay = await h.post('/v1/broadcasts', body, h.apiKey);
+    expect([replay.status, await replay.json()]).toEqual([202, { id, status: 'scheduled' }]);
+    expect((await fanOutJobsOf(id)).map((job) => job.id)).toEqual([id]);
   });
 });
 

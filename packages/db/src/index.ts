@@ -3,6 +3,7 @@ export {
   type BroadcastToCreate,
   type BroadcastView,
   type CancelBroadcastResult,
+  type CreatedBroadcast,
   cancelBroadcast,
   completeBroadcastIfDone,
   createBroadcast,
@@ -11,6 +12,7 @@ export {
   findBroadcastView,
   finishBroadcastFanOut,
   pauseBroadcast,
+  type StoredBroadcast,
   startBroadcast,
 } from './broadcasts/broadcasts.js';
 export {

@@ -291,7 +291,7 @@ export function buildOpenApiDocument() {
         post: {
           summary: 'Send one message to many users',
           description:
-            'The broadcast is stored as `scheduled` and fanned out at `sendAt` (now when absent or past): one message per user, whatever the retries; a repeated openid gets one message. `data` follows the rules of POST /v1/messages (422 `invalid_data` naming the field). Several consecutive template-level errors (40037, 41030, 47003, 48001) pause it with `pausedReason`. The body may be up to 8 MiB.',
+            'The broadcast is stored as `scheduled` and fanned out at `sendAt` (now when absent or past): one message per user, whatever the retries; a repeated openid gets one message. `data` follows the rules of POST /v1/messages (422 `invalid_data` naming the field). Several consecutive template-level errors (40037, 41030, 47003, 48001) pause it with `pausedReason`. The body may be up to 8 MiB. The same `idempotencyKey` (per app) with the same body answers the first broadcast (202, its id and current status) and starts no second fan-out; with a different body 409 `idempotency_key_reused`.',
           security: [{ apiKey: [] }],
           requestBody: {
             required: true,
@@ -299,7 +299,7 @@ export function buildOpenApiDocument() {
           },
           responses: {
             '202': {
-              description: 'stored and scheduled',
+              description: 'stored and scheduled (or, for a repeated idempotencyKey, the first broadcast)',
               content: {
                 'application/json': {
                   schema: {
@@ -315,10 +315,11 @@ export function buildOpenApiDocument() {
             },
             ...standardErrors,
             '403': errorResponse('a session token: this endpoint takes API keys only'),
+            '409': errorResponse('`idempotency_key_reused`: the key was used with a different body'),
             '413': errorResponse('body above 8 MiB'),
             '422': errorResponse('`invalid_data` (`details.field` names the value) or `unknown_app`'),
             '503': errorResponse(
-              '`queue_unavailable`: nothing was stored; retry after `Retry-After` seconds',
+              '`queue_unavailable`: retry after `Retry-After` seconds. Nothing was stored, unless the request had an idempotencyKey and `details.id` names the stored broadcast (it starts once the queue is back; the retry answers it)',
             ),
           },
         },

@@ -1,5 +1,6 @@
 import type { Database } from '../create-database.js';
-import type { Broadcast, BroadcastStatus, MessageKind, Prisma } from '../generated/prisma/client.js';
+import type { Broadcast, BroadcastStatus, MessageKind } from '../generated/prisma/client.js';
+import { insertUnlessKeyTaken } from '../insert-unless-key-taken.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -15,21 +16,71 @@ export interface BroadcastToCreate {
   page?: string | undefined;
   audience: BroadcastAudience;
   sendAt?: Date | undefined;
+  /** unique per app: a second create with the same key returns the first broadcast */
+  idempotencyKey?: string | undefined;
+  /** sha256 hex of the normalised request, to tell a replay from a conflicting reuse of the key */
+  requestHash?: string | undefined;
 }
 
-/** Stores a broadcast as `scheduled`; its fan-out job creates its messages. */
-export async function createBroadcast(db: Database, input: BroadcastToCreate): Promise<Broadcast> {
-  return db.broadcast.create({
-    data: {
-      appId: input.appId,
-      kind: input.kind,
-      templateId: input.templateId,
-      data: input.data,
-      page: input.page ?? null,
-      audience: input.audience as unknown as Prisma.InputJsonValue,
-      sendAt: input.sendAt ?? null,
+/** What the caller of createBroadcast needs of the stored broadcast. */
+export interface StoredBroadcast {
+  id: string;
+  status: BroadcastStatus;
+  sendAt: Date | null;
+  requestHash: string | null;
+}
+
+export type CreatedBroadcast = { created: boolean; broadcast: StoredBroadcast };
+
+interface StoredBroadcastRow {
+  id: string;
+  status: BroadcastStatus;
+  send_at: Date | null;
+  request_hash: string | null;
+}
+
+// Raw SQL: Prisma's create cannot say ON CONFLICT … DO NOTHING against a partial unique index.
+const INSERT = `
+  INSERT INTO broadcasts (id, app_id, kind, template_id, data, page, audience, send_at,
+    idempotency_key, request_hash)
+  VALUES (minapush_uuid_v7(), $1, $2::message_kind, $3, $4::jsonb, $5, $6::jsonb, $7::timestamptz, $8, $9)
+  ON CONFLICT (app_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+  RETURNING id::text AS id, status, send_at, request_hash`;
+const FIND_BY_KEY = `
+  SELECT id::text AS id, status, send_at, request_hash FROM broadcasts
+  WHERE app_id = $1 AND idempotency_key = $2 AND idempotency_key IS NOT NULL`;
+
+/**
+ * Stores a broadcast as `scheduled`; its fan-out job creates its messages. With an idempotency
+ * key it is idempotent, as `createMessage` is: when the app already has a broadcast under that
+ * key, nothing is written and that broadcast is returned as it is now (`created: false`), for the
+ * caller to compare its `requestHash`; concurrent creates with one key store one row.
+ */
+export async function createBroadcast(db: Database, input: BroadcastToCreate): Promise<CreatedBroadcast> {
+  const values = [
+    input.appId,
+    input.kind,
+    input.templateId,
+    JSON.stringify(input.data),
+    input.page ?? null,
+    JSON.stringify(input.audience),
+    input.sendAt ?? null,
+    input.idempotencyKey ?? null,
+    input.requestHash ?? null,
+  ];
+  const { created, row } = await insertUnlessKeyTaken<StoredBroadcastRow>(db, {
+    insert: { text: INSERT, values, name: 'minapush_create_broadcast' },
+    findByKey: {
+      text: FIND_BY_KEY,
+      values: [input.appId, input.idempotencyKey],
+      name: 'minapush_find_broadcast_by_key',
     },
+    names: `a broadcast of app ${input.appId}`,
   });
+  return {
+    created,
+    broadcast: { id: row.id, status: row.status, sendAt: row.send_at, requestHash: row.request_hash },
+  };
 }
 
 /** Removes a broadcast that was never fanned out (its job could not be queued). */
