@@ -3,6 +3,12 @@
 // or starts Postgres and Redis, creates and migrates the database, builds the apps, and runs every
 // app under apps/ that has a `start` script and a built dist/main.js, with their output prefixed.
 // Without WECHAT_APPS it runs the WeChat sandbox first, with a demo app, and points the others at it.
+//
+// package.json runs it as `exec node scripts/start.mjs`. npm runs a script through `sh -c` and passes
+// SIGTERM and SIGINT on to that shell only; dash (Debian's sh) neither execs a lone command nor
+// passes signals to it: SIGTERM killed the shell and left this supervisor and every app running,
+// SIGINT waited for them. With `exec` this process is npm's child, so the signal that systemd or
+// pm2 sends to npm's pid reaches the Supervisor below, which stops the apps and then exits.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
