@@ -41,6 +41,7 @@ const bold = (text) => paint('1', text);
 async function main() {
   const loaded = loadDotEnv();
   if (loaded.length > 0) console.log(`env: read ${loaded.join(', ')} from .env`);
+  if (envValue('NODE_ENV') === 'production') refuseLocalStandIns();
   await ensureDependencies();
   const { ensureDatabase, ensurePostgres, ensureRedis, migrate } = await import('./services.mjs');
 
@@ -170,6 +171,37 @@ async function main() {
   }
   lines.push('Press Ctrl-C to stop.', '');
   console.log(lines.join('\n'));
+}
+
+/**
+ * In production nothing may stand in, unasked, for real WeChat or for the keys that the operators
+ * hand to their backends: a local run's sandbox would reach no user and a generated key would be
+ * known to nobody. Checked before anything is installed or started, and every problem at once.
+ */
+function refuseLocalStandIns() {
+  const problems = [];
+  if (envValue('WECHAT_APPS') === undefined) {
+    problems.push(
+      '  - WECHAT_APPS is not set, so npm start would run the local WeChat sandbox and no message would reach a user.\n' +
+        `    Fix: set WECHAT_APPS='[{"appId":"wx…","secret":"…"}]' (your mini-program's appId and AppSecret;\n` +
+        '    .env.example shows every field) in the environment or in .env.',
+    );
+  }
+  if (envValue('API_KEYS') === undefined) {
+    problems.push(
+      '  - API_KEYS is not set, so npm start would generate a key that none of your backends knows.\n' +
+        '    Fix: set API_KEYS to the keys your backends present, comma-separated, e.g. API_KEYS=$(openssl rand -hex 32),\n' +
+        '    in the environment or in .env.',
+    );
+  }
+  if (problems.length === 0) return;
+  throw new SetupError(
+    [
+      'start: NODE_ENV=production, so npm start neither runs the WeChat sandbox nor generates an API key:',
+      ...problems,
+      'To try minapush on this machine with the sandbox and a generated key, run npm start without NODE_ENV=production.',
+    ].join('\n'),
+  );
 }
 
 /** A path inside the checkout relative to it, any other absolute. */
