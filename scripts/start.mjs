@@ -33,6 +33,8 @@ const DEMO_APP_ID = 'wxdemo0000000000';
 /** A second signal within this window is the same Ctrl-C (npm forwards the one the terminal sent). */
 const SAME_SIGNAL_MS = 1500;
 const STOP_TIMEOUT_MS = 20_000;
+/** Where the apps listen when HOST is unset (their default, in @minapush/config): this machine only. */
+const DEFAULT_HOST = '127.0.0.1';
 
 const useColor = process.stdout.isTTY && !envValue('NO_COLOR') && envValue('FORCE_COLOR') !== '0';
 const paint = (code, text) => (useColor ? `\x1b[${code}m${text}\x1b[0m` : text);
@@ -76,8 +78,11 @@ async function main() {
     REDIS_URL: redisUrl,
   };
 
+  // Each app listens on HOST itself (its src/config.ts reads it); this is where we reach them.
+  const host = envValue('HOST') ?? DEFAULT_HOST;
+  const hostInUrl = reachableHost(host);
   const sandboxPort = Number(envValue('SANDBOX_PORT') ?? 3900);
-  const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
+  const sandboxUrl = `http://${hostInUrl}:${sandboxPort}`;
   const useDemoApp = envValue('WECHAT_APPS') === undefined;
   if (useDemoApp) {
     const demo = { appId: DEMO_APP_ID, secret: randomBytes(16).toString('hex') };
@@ -90,7 +95,7 @@ async function main() {
         `        To use a real mini-program, set WECHAT_APPS='[{"appId":"wx…","secret":"…"}]' in .env (see .env.example).`,
     );
   }
-  const sandboxNeeded = useDemoApp || isLocalUrl(env.WECHAT_API_BASE_URL, sandboxPort);
+  const sandboxNeeded = useDemoApp || isLocalUrl(env.WECHAT_API_BASE_URL, sandboxPort, hostInUrl);
 
   if (envValue('SESSION_SECRET') === undefined) {
     const secret = localSecret('session-secret', () => randomBytes(32).toString('base64url'));
@@ -143,12 +148,17 @@ async function main() {
   }
 
   const apiPort = Number(envValue('PORT') ?? 3000);
-  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const apiUrl = `http://${hostInUrl}:${apiPort}`;
   if (api) await waitForHttp(`${apiUrl}/healthz`, 30_000, supervisor);
   if (supervisor.stopping) return;
 
   const lines = [''];
   lines.push(bold(`minapush is running (${startable.map((app) => app.label).join(', ')})`));
+  lines.push(
+    host === DEFAULT_HOST
+      ? `  listening on   ${host} only (HOST=0.0.0.0 opens minapush to the network)`
+      : `  listening on   ${host} (HOST)`,
+  );
   if (api) {
     lines.push(`  API            ${apiUrl}`);
     lines.push(`  API docs       ${apiUrl}/docs`);
@@ -214,11 +224,17 @@ function binDir(dir) {
   return path.join(dir, 'node_modules', '.bin');
 }
 
+/** The host part of a URL that reaches, from this machine, a server listening on `host`. */
+function reachableHost(host) {
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return reachable.includes(':') ? `[${reachable}]` : reachable;
+}
+
 /** True when `raw` points at the sandbox port on this machine. */
-function isLocalUrl(raw, port) {
+function isLocalUrl(raw, port, hostInUrl) {
   try {
     const url = new URL(raw);
-    return ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) && Number(url.port) === port;
+    return ['127.0.0.1', 'localhost', '[::1]', hostInUrl].includes(url.hostname) && Number(url.port) === port;
   } catch {
     return false;
   }

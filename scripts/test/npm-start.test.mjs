@@ -1,13 +1,25 @@
-// `npm start`, the README's command, as systemd and pm2 run it: a signal to npm's pid only (not
-// to its process group) must stop every app and free their ports. Real processes throughout: npm,
-// the supervisor (scripts/start.mjs), the sandbox and the three apps, on ports of the test's own.
+// `npm start`, the README's command, as a local quick start (sandbox, generated key): it serves on
+// 127.0.0.1 only, and a signal to npm's pid alone (not to its process group: what systemd and pm2
+// send) stops every app and frees their ports. Real processes throughout: npm, the supervisor
+// (scripts/start.mjs), the sandbox and the three apps, on ports of the test's own.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alive, canListen, childEnv, descendants, freePort, httpStatus, root, waitFor } from './support.mjs';
+import {
+  accepts,
+  alive,
+  canListen,
+  childEnv,
+  descendants,
+  externalAddress,
+  freePort,
+  httpStatus,
+  root,
+  waitFor,
+} from './support.mjs';
 
 const APPS = [
   '@minapush/wechat-sandbox',
@@ -52,6 +64,7 @@ async function startMinapush() {
     API_KEYS: '',
     SESSION_SECRET: '',
     NODE_ENV: '',
+    HOST: '',
   });
   const child = spawn('npm', ['start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const run = { child, ports, stateDir, output: '', pids: new Set() };
@@ -108,6 +121,17 @@ describe.skipIf(process.platform === 'win32').each(['SIGTERM', 'SIGINT'])(
     });
 
     afterAll(() => cleanUp(run));
+
+    const external = externalAddress();
+    it.skipIf(!external)(
+      `serves on 127.0.0.1, not on this machine's other address (${external})`,
+      async () => {
+        for (const port of Object.values(run.ports)) {
+          expect(await accepts(port, '127.0.0.1'), `port ${port} on 127.0.0.1`).toBe(true);
+          expect(await accepts(port, external), `port ${port} on ${external}`).toBe(false);
+        }
+      },
+    );
 
     it('stops every app, each gracefully, and frees their ports', async () => {
       const { ports } = run;
