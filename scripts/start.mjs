@@ -3,6 +3,12 @@
 // or starts Postgres and Redis, creates and migrates the database, builds the apps, and runs every
 // app under apps/ that has a `start` script and a built dist/main.js, with their output prefixed.
 // Without WECHAT_APPS it runs the WeChat sandbox first, with a demo app, and points the others at it.
+//
+// package.json runs it as `exec node scripts/start.mjs`. npm runs a script through `sh -c` and passes
+// SIGTERM and SIGINT on to that shell only; dash (Debian's sh) neither execs a lone command nor
+// passes signals to it: SIGTERM killed the shell and left this supervisor and every app running,
+// SIGINT waited for them. With `exec` this process is npm's child, so the signal that systemd or
+// pm2 sends to npm's pid reaches the Supervisor below, which stops the apps and then exits.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -27,6 +33,8 @@ const DEMO_APP_ID = 'wxdemo0000000000';
 /** A second signal within this window is the same Ctrl-C (npm forwards the one the terminal sent). */
 const SAME_SIGNAL_MS = 1500;
 const STOP_TIMEOUT_MS = 20_000;
+/** Where the apps listen when HOST is unset (their default, in @minapush/config): this machine only. */
+const DEFAULT_HOST = '127.0.0.1';
 
 const useColor = process.stdout.isTTY && !envValue('NO_COLOR') && envValue('FORCE_COLOR') !== '0';
 const paint = (code, text) => (useColor ? `\x1b[${code}m${text}\x1b[0m` : text);
@@ -35,6 +43,7 @@ const bold = (text) => paint('1', text);
 async function main() {
   const loaded = loadDotEnv();
   if (loaded.length > 0) console.log(`env: read ${loaded.join(', ')} from .env`);
+  if (envValue('NODE_ENV') === 'production') refuseLocalStandIns();
   await ensureDependencies();
   const { ensureDatabase, ensurePostgres, ensureRedis, migrate } = await import('./services.mjs');
 
@@ -69,8 +78,11 @@ async function main() {
     REDIS_URL: redisUrl,
   };
 
+  // Each app listens on HOST itself (its src/config.ts reads it); this is where we reach them.
+  const host = envValue('HOST') ?? DEFAULT_HOST;
+  const hostInUrl = reachableHost(host);
   const sandboxPort = Number(envValue('SANDBOX_PORT') ?? 3900);
-  const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
+  const sandboxUrl = `http://${hostInUrl}:${sandboxPort}`;
   const useDemoApp = envValue('WECHAT_APPS') === undefined;
   if (useDemoApp) {
     const demo = { appId: DEMO_APP_ID, secret: randomBytes(16).toString('hex') };
@@ -83,7 +95,7 @@ async function main() {
         `        To use a real mini-program, set WECHAT_APPS='[{"appId":"wx…","secret":"…"}]' in .env (see .env.example).`,
     );
   }
-  const sandboxNeeded = useDemoApp || isLocalUrl(env.WECHAT_API_BASE_URL, sandboxPort);
+  const sandboxNeeded = useDemoApp || isLocalUrl(env.WECHAT_API_BASE_URL, sandboxPort, hostInUrl);
 
   if (envValue('SESSION_SECRET') === undefined) {
     const secret = localSecret('session-secret', () => randomBytes(32).toString('base64url'));
@@ -136,12 +148,17 @@ async function main() {
   }
 
   const apiPort = Number(envValue('PORT') ?? 3000);
-  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const apiUrl = `http://${hostInUrl}:${apiPort}`;
   if (api) await waitForHttp(`${apiUrl}/healthz`, 30_000, supervisor);
   if (supervisor.stopping) return;
 
   const lines = [''];
   lines.push(bold(`minapush is running (${startable.map((app) => app.label).join(', ')})`));
+  lines.push(
+    host === DEFAULT_HOST
+      ? `  listening on   ${host} only (HOST=0.0.0.0 opens minapush to the network)`
+      : `  listening on   ${host} (HOST)`,
+  );
   if (api) {
     lines.push(`  API            ${apiUrl}`);
     lines.push(`  API docs       ${apiUrl}/docs`);
@@ -166,6 +183,37 @@ async function main() {
   console.log(lines.join('\n'));
 }
 
+/**
+ * In production nothing may stand in, unasked, for real WeChat or for the keys that the operators
+ * hand to their backends: a local run's sandbox would reach no user and a generated key would be
+ * known to nobody. Checked before anything is installed or started, and every problem at once.
+ */
+function refuseLocalStandIns() {
+  const problems = [];
+  if (envValue('WECHAT_APPS') === undefined) {
+    problems.push(
+      '  - WECHAT_APPS is not set, so npm start would run the local WeChat sandbox and no message would reach a user.\n' +
+        `    Fix: set WECHAT_APPS='[{"appId":"wx…","secret":"…"}]' (your mini-program's appId and AppSecret;\n` +
+        '    .env.example shows every field) in the environment or in .env.',
+    );
+  }
+  if (envValue('API_KEYS') === undefined) {
+    problems.push(
+      '  - API_KEYS is not set, so npm start would generate a key that none of your backends knows.\n' +
+        '    Fix: set API_KEYS to the keys your backends present, comma-separated, e.g. API_KEYS=$(openssl rand -hex 32),\n' +
+        '    in the environment or in .env.',
+    );
+  }
+  if (problems.length === 0) return;
+  throw new SetupError(
+    [
+      'start: NODE_ENV=production, so npm start neither runs the WeChat sandbox nor generates an API key:',
+      ...problems,
+      'To try minapush on this machine with the sandbox and a generated key, run npm start without NODE_ENV=production.',
+    ].join('\n'),
+  );
+}
+
 /** A path inside the checkout relative to it, any other absolute. */
 function shown(file) {
   const relative = path.relative(root, file);
@@ -176,11 +224,17 @@ function binDir(dir) {
   return path.join(dir, 'node_modules', '.bin');
 }
 
+/** The host part of a URL that reaches, from this machine, a server listening on `host`. */
+function reachableHost(host) {
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return reachable.includes(':') ? `[${reachable}]` : reachable;
+}
+
 /** True when `raw` points at the sandbox port on this machine. */
-function isLocalUrl(raw, port) {
+function isLocalUrl(raw, port, hostInUrl) {
   try {
     const url = new URL(raw);
-    return ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) && Number(url.port) === port;
+    return ['127.0.0.1', 'localhost', '[::1]', hostInUrl].includes(url.hostname) && Number(url.port) === port;
   } catch {
     return false;
   }

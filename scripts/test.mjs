@@ -37,6 +37,7 @@ async function main() {
     'lint:root',
     'typecheck',
     'test',
+    'test:scripts',
     '--continue',
     ...process.argv.slice(2),
   ];

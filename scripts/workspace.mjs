@@ -96,36 +96,65 @@ export function run(command, args, options = {}) {
   });
 }
 
-/** Installs when node_modules is missing or older than package-lock.json (a fresh clone, a pull). */
-export async function ensureDependencies() {
-  const lockfile = path.join(root, 'package-lock.json');
+/**
+ * Installs when node_modules is missing, older than package-lock.json (a fresh clone, a pull) or
+ * without the root's devDependencies (an earlier install under NODE_ENV=production or omit=dev).
+ *
+ * Always with `--include=dev`: npm leaves devDependencies out when NODE_ENV=production (or the
+ * user's npm config says omit=dev), and `npm start` and `npm test` build from source, so they need
+ * the build tools (turbo, typescript, prisma) whatever environment the apps will run in. They stay
+ * devDependencies: what each app needs at run time is its own `dependencies`, and NODE_ENV is the
+ * apps' business, not the installer's.
+ */
+export async function ensureDependencies(dir = root) {
+  const lockfile = path.join(dir, 'package-lock.json');
   // npm writes this file at the end of every install; its age is the age of node_modules.
-  const installed = path.join(root, 'node_modules', '.package-lock.json');
+  const installed = path.join(dir, 'node_modules', '.package-lock.json');
   let reason;
-  if (!existsSync(path.join(root, 'node_modules'))) reason = 'node_modules is missing';
+  if (!existsSync(path.join(dir, 'node_modules'))) reason = 'node_modules is missing';
   else if (!existsSync(installed)) reason = 'node_modules was not installed by npm';
   else if (existsSync(lockfile) && statSync(lockfile).mtimeMs > statSync(installed).mtimeMs + 1000) {
     reason = 'package-lock.json is newer than node_modules';
+  } else {
+    const missing = missingDevDependencies(dir);
+    if (missing.length > 0) {
+      const named = missing.length > 3 ? `${missing.slice(0, 3).join(', ')}, …` : missing.join(', ');
+      reason = `devDependencies (the build tools) are not installed: ${named}`;
+    }
   }
   if (!reason) return;
+  const flags = ['--include=dev', '--no-audit', '--no-fund'];
   if (existsSync(lockfile)) {
-    console.log(`deps: ${reason}: running npm ci`);
-    if ((await run('npm', ['ci', '--no-audit', '--no-fund'])) === 0) return;
+    console.log(`deps: ${reason}: running npm ci ${flags.join(' ')}`);
+    if ((await run('npm', ['ci', ...flags], { cwd: dir })) === 0) return;
     // npm/cli#4828: npm leaves other platforms' optional packages (biome, rollup, turbo) out of
     // the lockfile it writes, and npm 11's `npm ci` then refuses that lockfile. `npm install` uses
     // the same lockfile's versions and fills in what this platform needs.
     console.log('deps: npm ci refused the lockfile (npm/cli#4828); running npm install with it instead');
   } else {
-    console.log(`deps: ${reason}: running npm install`);
+    console.log(`deps: ${reason}: running npm install ${flags.join(' ')}`);
   }
-  const code = await run('npm', ['install', '--no-audit', '--no-fund']);
+  const code = await run('npm', ['install', ...flags], { cwd: dir });
   if (code !== 0) throw new SetupError(`deps: npm install failed (exit ${code}); see the npm output above`);
+}
+
+/** The root's devDependencies that node_modules lacks. */
+function missingDevDependencies(dir) {
+  let manifest;
+  try {
+    manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  } catch {
+    return [];
+  }
+  return Object.keys(manifest.devDependencies ?? {}).filter(
+    (name) => !existsSync(path.join(dir, 'node_modules', name, 'package.json')),
+  );
 }
 
 /** The local turbo binary; `npx turbo` would do the same with one more process. */
 export function turboCommand() {
   const bin = path.join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'turbo.cmd' : 'turbo');
-  if (!existsSync(bin)) throw new SetupError('turbo is not installed: run `npm ci` first');
+  if (!existsSync(bin)) throw new SetupError('turbo is not installed: run `npm ci --include=dev` first');
   return bin;
 }
 

@@ -1,4 +1,4 @@
-import { loadConfigOrExit } from '@minapush/config';
+import { loadConfigOrExit, localUrl } from '@minapush/config';
 import { createDatabase } from '@minapush/db';
 import { createLogger } from '@minapush/logger';
 import { createRedisConnection } from '@minapush/queues';
@@ -70,8 +70,11 @@ logger.info(
   'dispatcher started',
 );
 
-const server = createServer({ db, redis: connection, metrics }).listen(config.port, () => {
-  logger.info({ port: config.port }, `dispatcher health on http://127.0.0.1:${config.port}/readyz`);
+const server = createServer({ db, redis: connection, metrics }).listen(config.port, config.host, () => {
+  logger.info(
+    { host: config.host, port: config.port },
+    `dispatcher health on ${localUrl(config.host, config.port)}/readyz`,
+  );
 });
 // The health port serves operators; a clash must not stop the work itself.
 server.on('error', (error: NodeJS.ErrnoException) => {

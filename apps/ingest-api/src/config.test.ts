@@ -11,6 +11,7 @@ describe('loadConfig', () => {
       databaseUrl: 'postgresql://postgres@127.0.0.1:5432/minapush',
       redisUrl: 'redis://127.0.0.1:6379',
       wechatApiBaseUrl: 'https://api.weixin.qq.com',
+      host: '127.0.0.1',
       port: 3000,
       logLevel: 'info',
       queuePrefix: 'minapush',
@@ -21,6 +22,10 @@ describe('loadConfig', () => {
     expect(config.apps).toEqual([
       { appId: 'wxa', secret: 's-123', tokenMode: 'stable', sendRatePerSecond: 500 },
     ]);
+  });
+
+  it('listens where HOST says', () => {
+    expect(loadConfig({ ...minimal, HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
   });
 
   it('needs WECHAT_APPS and SESSION_SECRET, and says how to fix each without echoing values', () => {

@@ -1,4 +1,4 @@
-import { loadConfigOrExit } from '@minapush/config';
+import { loadConfigOrExit, localUrl } from '@minapush/config';
 import { createDatabase } from '@minapush/db';
 import { createLogger } from '@minapush/logger';
 import {
@@ -98,10 +98,15 @@ const app = createServer({
   logger,
 });
 
-const server = app.listen(config.port, () => {
+const server = app.listen(config.port, config.host, () => {
   logger.info(
-    { port: config.port, apps: config.apps.map((a) => a.appId), wechat: config.wechatApiBaseUrl },
-    `ingest-api listening on http://127.0.0.1:${config.port}`,
+    {
+      host: config.host,
+      port: config.port,
+      apps: config.apps.map((a) => a.appId),
+      wechat: config.wechatApiBaseUrl,
+    },
+    `ingest-api listening on ${localUrl(config.host, config.port)}`,
   );
 });
 

@@ -1,4 +1,4 @@
-import { loadConfigOrExit } from '@minapush/config';
+import { loadConfigOrExit, localUrl } from '@minapush/config';
 import { createDatabase } from '@minapush/db';
 import { createLogger } from '@minapush/logger';
 import { createRedisConnection, tokenRefreshCatalog } from '@minapush/queues';
@@ -47,9 +47,16 @@ logger.info(
   'token refresh scheduled',
 );
 
-const server = createServer({ apps: config.apps, tokens, db, redis, metrics }).listen(config.port, () => {
-  logger.info({ port: config.port }, `token-refresher health on http://127.0.0.1:${config.port}/readyz`);
-});
+const server = createServer({ apps: config.apps, tokens, db, redis, metrics }).listen(
+  config.port,
+  config.host,
+  () => {
+    logger.info(
+      { host: config.host, port: config.port },
+      `token-refresher health on ${localUrl(config.host, config.port)}/readyz`,
+    );
+  },
+);
 // The health port serves operators; a clash must not stop the work itself.
 server.on('error', (error: NodeJS.ErrnoException) => {
   logger.error(

@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
 
 describe('loadConfig', () => {
-  it('defaults to port 3900, info logs and no demo app', () => {
-    expect(loadConfig({})).toEqual({ SANDBOX_PORT: 3900, LOG_LEVEL: 'info' });
+  it('defaults to 127.0.0.1, port 3900, info logs and no demo app', () => {
+    expect(loadConfig({})).toEqual({ HOST: '127.0.0.1', SANDBOX_PORT: 3900, LOG_LEVEL: 'info' });
+    expect(loadConfig({ HOST: '0.0.0.0' }).HOST).toBe('0.0.0.0');
   });
 
   it('reads the demo app from SANDBOX_DEMO_APP', () => {

@@ -1,4 +1,4 @@
-import { logLevelSchema, parseEnvironment, portSchema } from '@minapush/config';
+import { hostSchema, logLevelSchema, parseEnvironment, portSchema } from '@minapush/config';
 import { z } from 'zod';
 
 const demoAppSchema = z
@@ -14,6 +14,7 @@ const demoAppSchema = z
   .pipe(z.strictObject({ appId: z.string().min(1).max(64), secret: z.string().min(1).max(256) }));
 
 const environmentSchema = z.object({
+  HOST: hostSchema,
   SANDBOX_PORT: portSchema.default(3900),
   LOG_LEVEL: logLevelSchema.default('info'),
   SANDBOX_DEMO_APP: demoAppSchema.optional(),

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { loadConfigOrExit } from '@minapush/config';
+import { loadConfigOrExit, localUrl } from '@minapush/config';
 import { createLogger } from '@minapush/logger';
 import { loadConfig } from './config.js';
 import { createSandbox } from './create-sandbox.js';
@@ -8,10 +8,10 @@ const config = loadConfigOrExit('wechat-sandbox', loadConfig);
 const logger = createLogger({ name: 'wechat-sandbox', level: config.LOG_LEVEL });
 const { app } = createSandbox({ logger, demoApp: config.SANDBOX_DEMO_APP });
 
-const server = app.listen(config.SANDBOX_PORT, () => {
+const server = app.listen(config.SANDBOX_PORT, config.HOST, () => {
   const { port } = server.address() as AddressInfo;
   logger.info(
-    { url: `http://127.0.0.1:${port}`, demoAppId: config.SANDBOX_DEMO_APP?.appId },
+    { url: localUrl(config.HOST, port), demoAppId: config.SANDBOX_DEMO_APP?.appId },
     'WeChat sandbox listening',
   );
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hostSchema } from './host.js';
 import { WECHAT_APPS_EXAMPLE, wechatAppsSchema } from './wechat-apps.js';
 
 export const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/minapush';
@@ -13,6 +14,7 @@ export const commonEnvironmentShape = {
   REDIS_URL: z.string().url().default(DEFAULT_REDIS_URL),
   WECHAT_API_BASE_URL: z.string().url().default(DEFAULT_WECHAT_API_BASE_URL),
   LOG_LEVEL: logLevelSchema.default('info'),
+  HOST: hostSchema,
 };
 
 export const portSchema = z.coerce.number().int().min(0).max(65535);
@@ -57,6 +59,7 @@ export function serviceSettings(parsed: ServiceEnvironment) {
     wechatApiBaseUrl: parsed.WECHAT_API_BASE_URL,
     wechatTimeoutMs: parsed.WECHAT_TIMEOUT_MS,
     logLevel: parsed.LOG_LEVEL,
+    host: parsed.HOST,
     apps: parsed.WECHAT_APPS,
     queuePrefix: parsed.QUEUE_PREFIX,
   };

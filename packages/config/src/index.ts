@@ -11,6 +11,7 @@ export {
   WECHAT_APPS_HINT,
 } from './common.js';
 export { ConfigError } from './config-error.js';
+export { DEFAULT_HOST, hostSchema, localUrl } from './host.js';
 export { loadConfigOrExit } from './load-or-exit.js';
 export { parseEnvironment } from './parse-environment.js';
 export {
