@@ -177,6 +177,7 @@ export async function sendLeased(
 
   const stateOf = (s: Sending) => ({
     kind: s.message.kind,
+    creditKind: s.credit.kind,
     mayHaveSent: s.mayHaveSent,
     staleRetries: s.staleRetries,
     lastAttempt: options.lastAttempt,

@@ -18,6 +18,11 @@ export interface SendHistory {
   unknownWithHeldCredit: boolean;
   /** an earlier call used the held credit at all (so WeChat may have consumed it) */
   usedHeldCredit: boolean;
+  /**
+   * an earlier call with the held credit, a prepay_id, got no answer: the message is never sent
+   * again (that prepay_id's next use would deliver it again; no 41029 can prove the first landed)
+   */
+  unknownWithPrepayId: boolean;
 }
 
 /** A message taken for sending under a lease. */
@@ -77,6 +82,7 @@ export interface LeasedRow {
   unknown_before: boolean;
   unknown_with_held: boolean;
   used_held: boolean;
+  unknown_with_prepay: boolean;
   token: string;
   attempt_id: string | null;
 }
@@ -105,6 +111,7 @@ export function toLeasedMessage(row: LeasedRow): LeasedMessage {
       unknown: row.unknown_before,
       unknownWithHeldCredit: row.unknown_with_held,
       usedHeldCredit: row.used_held,
+      unknownWithPrepayId: row.unknown_with_prepay,
     },
     ...(row.attempt_id === null ? {} : { attemptId: BigInt(row.attempt_id) }),
   };
