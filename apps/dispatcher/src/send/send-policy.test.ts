@@ -196,7 +196,6 @@ function leased(overrides: Partial<LeasedMessage> = {}): LeasedMessage {
       sent: false,
       unknown: false,
       unknownWithHeldCredit: false,
-      usedHeldCredit: false,
       unknownWithPrepayId: false,
     },
     ...overrides,
@@ -260,12 +259,13 @@ describe('decideStart: what earlier runs did decides before any call', () => {
       status: 'cancelled',
       credit: 'return',
     });
+    // only a call with it that got no reply may have taken its use
     expect(
       decideStart(
         leased({
           broadcastId: 'b',
           broadcastStatus: 'cancelled',
-          history: history({ usedHeldCredit: true }),
+          history: history({ unknown: true, unknownWithHeldCredit: true }),
         }),
       ),
     ).toMatchObject({ credit: 'keep' });

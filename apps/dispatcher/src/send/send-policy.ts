@@ -304,8 +304,9 @@ export function decideStart(message: LeasedMessage): StartDecision {
       delivered: false,
     };
   }
-  // A credit no call ever used goes back to the user; one a call used may have been consumed.
-  const creditUsed = credit === null || history.usedHeldCredit;
+  // A credit goes back to the user unless a call with it may have been delivered (got no reply):
+  // WeChat answered every other call (-1, a stale token, a quota) without taking the use.
+  const creditUsed = credit === null || history.unknownWithHeldCredit;
   if (message.broadcastStatus === 'cancelled') return decideUnsent('broadcast_cancelled', creditUsed);
   if (message.broadcastStatus === 'paused') return decideUnsent('broadcast_paused', creditUsed);
   if (!credit) return decideNoCredit(message);
@@ -343,7 +344,7 @@ export type RunStop =
 
 /**
  * What becomes of a message a run did not call because it stopped first; `creditUsed` says
- * whether an earlier call used the credit it holds (WeChat may have consumed it then).
+ * whether an earlier call with the credit it holds got no reply (WeChat may have taken its use).
  */
 export function decideUnsent(stop: RunStop, creditUsed: boolean): Exclude<StartDecision, { type: 'call' }> {
   const unusedCredit: CreditSettlement = creditUsed ? 'keep' : 'return';

@@ -55,7 +55,7 @@ function statement(selector: string, withAttempt: boolean): string {
       held.state AS held_state, held.kind AS held_kind, held.form_id AS held_form_id,
       b.status AS broadcast_status,
       coalesce(h.sent, false) AS sent_before, coalesce(h.unknown, false) AS unknown_before,
-      coalesce(h.unknown_with_held, false) AS unknown_with_held, coalesce(h.used_held, false) AS used_held,
+      coalesce(h.unknown_with_held, false) AS unknown_with_held,
       -- the held credit's kind even when it is dead since (another message's 41029 on the same
       -- prepay_id): a new credit would deliver again just as well
       coalesce(h.unknown_with_held AND held.kind = 'prepay_id', false) AS unknown_with_prepay
@@ -64,8 +64,7 @@ function statement(selector: string, withAttempt: boolean): string {
       LEFT JOIN broadcasts b ON b.id = m.broadcast_id
       LEFT JOIN LATERAL (
         SELECT bool_or(a.outcome = 'sent') AS sent, bool_or(a.outcome = 'unknown') AS unknown,
-          bool_or(a.outcome = 'unknown' AND a.credit_id = m.credit_id) AS unknown_with_held,
-          bool_or(a.credit_id = m.credit_id) AS used_held
+          bool_or(a.outcome = 'unknown' AND a.credit_id = m.credit_id) AS unknown_with_held
         FROM message_attempts a WHERE a.message_id = m.id
       ) h ON true
   ), plan AS (
@@ -87,7 +86,7 @@ function statement(selector: string, withAttempt: boolean): string {
       (${CREDIT_NOW})::text AS credit_id,
       CASE WHEN plan.picked_id IS NOT NULL THEN plan.picked_kind ELSE plan.held_kind END AS credit_kind,
       CASE WHEN plan.picked_id IS NOT NULL THEN plan.picked_form_id ELSE plan.held_form_id END AS credit_form_id,
-      plan.sent_before, plan.unknown_before, plan.unknown_with_held, plan.used_held, plan.unknown_with_prepay
+      plan.sent_before, plan.unknown_before, plan.unknown_with_held, plan.unknown_with_prepay
   )${
     withAttempt
       ? `, attempt AS (
