@@ -264,6 +264,20 @@ describe('a broadcast whose template WeChat refuses', () => {
     }
     expect(await h.deliveries()).toEqual([]);
   });
+
+  it('completes when the send that pauses it is its last', async () => {
+    const openids = await usersWithFormIds(h, 3);
+    const id = await startBroadcast(h, {
+      templateId: 'tmpl-not-registered',
+      audience: { type: 'openids', openids },
+    });
+    const done = await waitForStatus(h, id, 'completed', 10_000);
+    expect(done).toMatchObject({ total: 3, failed: 3, sent: 0, pending: 0 });
+    expect(done.finishedAt).toEqual(expect.any(String));
+    // why its sends failed is still told
+    expect(done.pausedReason).toMatch(/40037 on 3 consecutive/);
+    expectCountsAddUp(done);
+  });
 });
 
 describe('a broadcast cancelled while its messages hold credits', () => {

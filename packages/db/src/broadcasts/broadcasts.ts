@@ -217,13 +217,15 @@ export async function pauseBroadcast(db: Database, id: string, reason: string): 
 }
 
 /**
- * running → completed once the fan-out is done (see `finishBroadcastFanOut`) and no message is
- * queued or sending. Cheap: the (broadcast_id, status) index answers "anything pending?".
+ * running or paused → completed once the fan-out is done (see `finishBroadcastFanOut`) and no
+ * message is queued or sending, whichever message finished last: also the send that paused the
+ * broadcast (its pausedReason stays, saying why the last sends failed). A pause that left messages
+ * queued keeps the broadcast paused. Cheap: the (broadcast_id, status) index answers "anything pending?".
  */
 export async function completeBroadcastIfDone(db: Database, id: string): Promise<boolean> {
   const changed = await db.$executeRaw`
     UPDATE broadcasts SET status = 'completed', finished_at = now()
-    WHERE id = ${id}::uuid AND status = 'running' AND fanned_out_at IS NOT NULL
+    WHERE id = ${id}::uuid AND status IN ('running', 'paused') AND fanned_out_at IS NOT NULL
       AND NOT EXISTS (
         SELECT 1 FROM messages WHERE broadcast_id = ${id}::uuid AND status IN ('queued', 'sending')
       )`;
