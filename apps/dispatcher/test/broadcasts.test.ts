@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { broadcastQueueName } from '@minapush/queues';
 import { Queue } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fanOutBroadcast } from '../src/index.js';
-import { type DispatchHarness, LEGACY_TEMPLATE, sleep, startDispatchHarness } from './harness.js';
+import { type DispatchHarness, LEGACY_TEMPLATE, sleep, startDispatchHarness, waitFor } from './harness.js';
 
 interface BroadcastView {
   id: string;
@@ -263,5 +263,77 @@ describe('a broadcast whose template WeChat refuses', () => {
       expect((await h.credits(message.openid)).map((c) => [c.state, c.usesLeft])).toEqual([['available', 1]]);
     }
     expect(await h.deliveries()).toEqual([]);
+  });
+
+  it('completes when the send that pauses it is its last', async () => {
+    const openids = await usersWithFormIds(h, 3);
+    const id = await startBroadcast(h, {
+      templateId: 'tmpl-not-registered',
+      audience: { type: 'openids', openids },
+    });
+    const done = await waitForStatus(h, id, 'completed', 10_000);
+    expect(done).toMatchObject({ total: 3, failed: 3, sent: 0, pending: 0 });
+    expect(done.finishedAt).toEqual(expect.any(String));
+    // why its sends failed is still told
+    expect(done.pausedReason).toMatch(/40037 on 3 consecutive/);
+    expectCountsAddUp(done);
+  });
+});
+
+describe('a broadcast cancelled while its messages hold credits', () => {
+  let h: DispatchHarness;
+  beforeEach(async () => {
+    h = await startDispatchHarness();
+  });
+  afterEach(() => h.close());
+
+  /** A broadcast whose every message claimed its user's formId, met the daily quota and waits, queued. */
+  async function broadcastWaitingOutTheQuota(users: number) {
+    const openids = await usersWithFormIds(h, users);
+    await h.fault({ endpoint: 'template_send', errcode: 45009, times: users });
+    const id = await startBroadcast(h, { audience: { type: 'openids', openids } });
+    await waitFor('every message back in the queue, holding its credit', async () => {
+      const messages = await h.db.message.findMany({ where: { broadcastId: id } });
+      return (
+        messages.length === users &&
+        messages.every((m) => m.status === 'queued' && m.creditId !== null) &&
+        (await h.db.messageAttempt.count({
+          where: { messageId: { in: messages.map((m) => m.id) }, errcode: 45009 },
+        })) > 0
+      );
+    });
+    for (const openid of openids) {
+      expect((await h.credits(openid)).map((c) => [c.state, c.usesLeft])).toEqual([['spent', 0]]);
+    }
+    return { id, openids };
+  }
+
+  async function expectCreditsBack(id: string, openids: readonly string[]) {
+    const messages = await h.db.message.findMany({ where: { broadcastId: id } });
+    expect(messages.map((m) => [m.status, m.creditId])).toEqual(messages.map(() => ['cancelled', null]));
+    for (const openid of openids) {
+      expect((await h.credits(openid)).map((c) => [c.state, c.usesLeft])).toEqual([['available', 1]]);
+    }
+    expect(await h.deliveries()).toEqual([]);
+  }
+
+  it('gives back every credit use its queued messages held', async () => {
+    const { id, openids } = await broadcastWaitingOutTheQuota(4);
+    const cancel = await h.api('POST', `/v1/broadcasts/${id}/cancel`);
+    expect(cancel).toEqual({ status: 200, body: { id, status: 'cancelled' } });
+    await expectCreditsBack(id, openids);
+  });
+
+  it('gives back the credits of messages a sender takes after the cancel', async () => {
+    const { id, openids } = await broadcastWaitingOutTheQuota(4);
+    // the cancel that raced a sender: the broadcast is cancelled but its messages are still queued
+    await h.db.broadcast.update({ where: { id }, data: { status: 'cancelled' } });
+    await h.endQuotaPause();
+    await h.dispatcher?.close(2_000);
+    h.startDispatcher();
+    await waitFor('every message cancelled by the send path', async () =>
+      (await h.db.message.findMany({ where: { broadcastId: id } })).every((m) => m.status === 'cancelled'),
+    );
+    await expectCreditsBack(id, openids);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DispatchHarness, sleep, startDispatchHarness } from './harness.js';
+import { type DispatchHarness, sleep, startDispatchHarness, waitFor } from './harness.js';
 
 let h: DispatchHarness;
 beforeAll(async () => {
@@ -112,6 +112,77 @@ describe('lost replies of subscribe messages', () => {
     expect((await h.message(view.id)).status).toBe('unknown');
     expect((await h.credits(openid)).map((c) => c.state).sort()).toEqual(['available', 'spent']);
   });
+});
+
+describe('lost replies of template messages on a prepay_id', () => {
+  it.each([
+    ['a dropped reply', { dropReply: true }],
+    ['a timeout', { delayMs: LATE_REPLY_MS }],
+  ])(
+    'records unknown after %s, never resends with the prepay_id, and counts its use',
+    async (_name, fault) => {
+      const { openid, formIds } = await h.userWithFormIds(1, 'prepay_id');
+      await h.fault({ endpoint: 'template_send', times: 1, ...fault });
+      const view = await h.waitUntilFinal(await h.sendTemplate(openid));
+      expect(view).toMatchObject({ status: 'unknown', attempts: 1 });
+      // long enough for the late call to land, and for a resend, were there one
+      await sleep(LATE_REPLY_MS);
+      expect((await h.deliveries(openid)).map((d) => d.formId)).toEqual([formIds[0]]);
+      expect((await h.message(view.id)).status).toBe('unknown');
+      // the use WeChat may have taken is counted: two are left for later messages
+      const [credit] = await h.credits(openid);
+      expect([credit?.state, credit?.usesLeft]).toEqual(['available', 2]);
+      expect((await h.waitUntilFinal(await h.sendTemplate(openid))).status).toBe('sent');
+      expect((await h.credits(openid))[0]?.usesLeft).toBe(1);
+    },
+  );
+
+  it.each([
+    ['still usable', 'available'],
+    ['killed since by another message', 'dead'],
+  ] as const)(
+    'records unknown when it takes over a message whose run died mid-call on a prepay_id %s',
+    async (_name, state) => {
+      const { openid, formIds } = await h.userWithFormIds(1, 'prepay_id');
+      const [prepayId] = formIds;
+      // a formId of the same user, which a resend would take were the prepay_id dead
+      const minted = await h.control<{ formIds: Array<{ formId: string }> }>(
+        'POST',
+        `/apps/${h.app.appId}/form-ids`,
+        { openid, kind: 'form_id', count: 1 },
+      );
+      await h.api('POST', '/v1/form-ids', { openid, formIds: minted.formIds });
+      await waitFor('the formId stored', async () => (await h.credits(openid)).length === 2, 10_000);
+      await h.dispatcher?.close(2_000);
+      let id: string;
+      try {
+        id = await h.sendTemplate(openid);
+        // What a run leaves when its process dies during the call: the prepay_id's use claimed,
+        // the attempt recorded as unknown, the lease run out.
+        const prepay = (await h.credits(openid)).find((c) => c.formId === prepayId)!;
+        await h.db.sendCredit.update({ where: { id: prepay.id }, data: { usesLeft: 2, state } });
+        await h.db.message.update({
+          where: { id },
+          data: { status: 'sending', creditId: prepay.id, leaseUntil: new Date(Date.now() - 1_000) },
+        });
+        await h.db.messageAttempt.create({
+          data: { messageId: id, creditId: prepay.id, outcome: 'unknown' },
+        });
+      } finally {
+        h.startDispatcher();
+      }
+
+      const view = await h.waitUntilFinal(id);
+      expect(view.status).toBe('unknown');
+      await sleep(300);
+      expect(await h.deliveries(openid)).toEqual([]);
+      const credits = await h.credits(openid);
+      expect(credits.map((c) => [c.formId === prepayId ? 'prepay' : 'form', c.state, c.usesLeft])).toEqual([
+        ['prepay', state, 2],
+        ['form', 'available', 1],
+      ]);
+    },
+  );
 });
 
 describe('43101: the user refused the template', () => {

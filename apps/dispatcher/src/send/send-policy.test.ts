@@ -9,8 +9,15 @@ import {
   type SendState,
 } from './send-policy.js';
 
-const template: SendState = { kind: 'template', mayHaveSent: false, staleRetries: 0, lastAttempt: false };
-const subscribe: SendState = { ...template, kind: 'subscribe' };
+const template: SendState = {
+  kind: 'template',
+  creditKind: 'form_id',
+  mayHaveSent: false,
+  staleRetries: 0,
+  lastAttempt: false,
+};
+const prepay: SendState = { ...template, creditKind: 'prepay_id' };
+const subscribe: SendState = { ...template, kind: 'subscribe', creditKind: 'subscribe' };
 const last = (state: SendState): SendState => ({ ...state, lastAttempt: true });
 
 const refused = (errcode: number, templateLevel = false): SendAnswer => ({
@@ -67,6 +74,8 @@ describe('decideAnswer: the policy table of wechat-platform.md', () => {
       credit: 'keep',
       delivered: true,
     });
+    // a prepay_id's 41029 says its uses are gone, not that our lost call was one of them
+    expect(decideAnswer(answer, { ...prepay, mayHaveSent: true }).type).toBe('next_credit');
   });
 
   it('43101: failed, and every credit of the user for that template dropped', () => {
@@ -117,7 +126,7 @@ describe('decideAnswer: the policy table of wechat-platform.md', () => {
     });
   });
 
-  it('a lost reply: a template message retries with the same formId, a subscribe message is never resent', () => {
+  it('a lost reply: a message on a formId retries with the same formId; one on a prepay_id or a subscribe accept is never resent', () => {
     const answer: SendAnswer = { kind: 'outcome_unknown', errmsg: 'timeout' };
     expect(decideAnswer(answer, template)).toMatchObject({
       type: 'retry_later',
@@ -133,6 +142,14 @@ describe('decideAnswer: the policy table of wechat-platform.md', () => {
       status: 'unknown',
       credit: 'keep',
       attempt: { outcome: 'unknown' },
+    });
+    // a prepay_id's next use would deliver again: unknown at once, its use counted as spent
+    expect(decideAnswer(answer, prepay)).toMatchObject({
+      type: 'finish',
+      status: 'unknown',
+      credit: 'keep',
+      delivered: false,
+      attempt: { outcome: 'unknown', counts: true },
     });
   });
 
@@ -175,7 +192,12 @@ function leased(overrides: Partial<LeasedMessage> = {}): LeasedMessage {
     broadcastStatus: null,
     batchId: null,
     credit: { id: 1n, kind: 'form_id', formId: 'f-1' },
-    history: { sent: false, unknown: false, unknownWithHeldCredit: false, usedHeldCredit: false },
+    history: {
+      sent: false,
+      unknown: false,
+      unknownWithHeldCredit: false,
+      unknownWithPrepayId: false,
+    },
     ...overrides,
   };
 }
@@ -207,6 +229,26 @@ describe('decideStart: what earlier runs did decides before any call', () => {
     });
   });
 
+  it('never calls a message again once a call on its prepay_id may have delivered it', () => {
+    const unknownOnPrepay = history({
+      unknown: true,
+      unknownWithHeldCredit: true,
+      unknownWithPrepayId: true,
+    });
+    for (const credit of [{ id: 1n, kind: 'prepay_id' as const, formId: 'p-1' }, null]) {
+      expect(decideStart(leased({ credit, history: unknownOnPrepay }))).toMatchObject({
+        type: 'finish',
+        status: 'unknown',
+        credit: 'keep',
+        delivered: false,
+      });
+    }
+    // nor when its broadcast was cancelled since: the message may have been delivered
+    expect(
+      decideStart(leased({ broadcastId: 'b', broadcastStatus: 'cancelled', history: unknownOnPrepay })),
+    ).toMatchObject({ status: 'unknown', credit: 'keep' });
+  });
+
   it('skips a user without a usable credit', () => {
     expect(decideStart(leased({ credit: null }))).toMatchObject({ type: 'finish', status: 'skipped' });
   });
@@ -217,12 +259,13 @@ describe('decideStart: what earlier runs did decides before any call', () => {
       status: 'cancelled',
       credit: 'return',
     });
+    // only a call with it that got no reply may have taken its use
     expect(
       decideStart(
         leased({
           broadcastId: 'b',
           broadcastStatus: 'cancelled',
-          history: history({ usedHeldCredit: true }),
+          history: history({ unknown: true, unknownWithHeldCredit: true }),
         }),
       ),
     ).toMatchObject({ credit: 'keep' });

@@ -1,7 +1,13 @@
 // The reaction to each WeChat answer (the policy table of wechat-platform.md), as pure functions
 // of the answer and what is known of the message. Both send paths, the single-message job and the
 // batch job, carry out these decisions and no others.
-import type { AttemptOutcome, CreditSettlement, FinalMessageStatus, LeasedMessage } from '@minapush/db';
+import type {
+  AttemptOutcome,
+  CreditSettlement,
+  FinalMessageStatus,
+  HeldCredit,
+  LeasedMessage,
+} from '@minapush/db';
 import {
   CreditDeadError,
   InvalidRequestError,
@@ -57,6 +63,8 @@ export function answerOf(result: WechatResult<{ msgid?: string | undefined }>): 
 /** What the policy knows of a message when its answer comes. */
 export interface SendState {
   kind: 'template' | 'subscribe';
+  /** the credit the call used: a one-use formId, a three-use prepay_id or a subscribe accept */
+  creditKind: HeldCredit['kind'];
   /** an earlier call with the credit held now got no answer: it may have been delivered */
   mayHaveSent: boolean;
   /** stale-token retries made in this run */
@@ -175,8 +183,9 @@ export function decideAnswer(answer: SendAnswer, state: SendState): SendDecision
           templateFailure: false,
         };
       }
-      // 41029 on a retry with the very formId whose earlier call got no answer: that call went through.
-      if (answer.errcode === 41029 && state.mayHaveSent) {
+      // 41029 on a retry with the very formId whose earlier call got no answer: that call went
+      // through. Only a one-use formId proves it: a prepay_id's 41029 says its three uses are gone.
+      if (answer.errcode === 41029 && state.mayHaveSent && state.creditKind === 'form_id') {
         return {
           type: 'finish',
           status: 'sent',
@@ -199,19 +208,24 @@ export function decideAnswer(answer: SendAnswer, state: SendState): SendDecision
       };
     case 'outcome_unknown': {
       const attempt: AttemptClose = { outcome: 'unknown', counts: true, errmsg: answer.errmsg };
-      // A subscribe message is never resent: each resend could deliver again.
-      if (state.kind === 'subscribe') {
+      // A subscribe message is never resent: each resend could deliver again. Nor is a message on
+      // a prepay_id: its next use would deliver it again, and WeChat answers no 41029 that could
+      // prove the lost call landed. The use stays counted as spent: WeChat may have taken it.
+      if (state.kind === 'subscribe' || state.creditKind === 'prepay_id') {
         return {
           type: 'finish',
           status: 'unknown',
           attempt,
           credit: 'keep',
-          errmsg: 'the reply was lost; a subscribe message is never resent',
+          errmsg:
+            state.kind === 'subscribe'
+              ? 'the reply was lost; a subscribe message is never resent'
+              : 'the reply was lost; a message on a prepay_id is never resent (its next use would deliver it again)',
           delivered: false,
           templateFailure: false,
         };
       }
-      // A template message retries with the SAME formId: a 41029 then proves delivery.
+      // A template message on a one-use formId retries with the SAME formId: a 41029 then proves delivery.
       return retryOrGiveUp(
         { ...state, mayHaveSent: true },
         { errmsg: 'the reply was lost; retrying with the same formId' },
@@ -280,8 +294,19 @@ export function decideStart(message: LeasedMessage): StartDecision {
       delivered: false,
     };
   }
-  // A credit no call ever used goes back to the user; one a call used may have been consumed.
-  const creditUsed = credit === null || history.usedHeldCredit;
+  // Nor is a template message whose earlier call with its prepay_id got no answer (as above).
+  if (history.unknownWithPrepayId) {
+    return {
+      type: 'finish',
+      status: 'unknown',
+      credit: 'keep',
+      errmsg: 'an earlier attempt on a prepay_id may have been delivered (its reply was lost); not resent',
+      delivered: false,
+    };
+  }
+  // A credit goes back to the user unless a call with it may have been delivered (got no reply):
+  // WeChat answered every other call (-1, a stale token, a quota) without taking the use.
+  const creditUsed = credit === null || history.unknownWithHeldCredit;
   if (message.broadcastStatus === 'cancelled') return decideUnsent('broadcast_cancelled', creditUsed);
   if (message.broadcastStatus === 'paused') return decideUnsent('broadcast_paused', creditUsed);
   if (!credit) return decideNoCredit(message);
@@ -319,7 +344,7 @@ export type RunStop =
 
 /**
  * What becomes of a message a run did not call because it stopped first; `creditUsed` says
- * whether an earlier call used the credit it holds (WeChat may have consumed it then).
+ * whether an earlier call with the credit it holds got no reply (WeChat may have taken its use).
  */
 export function decideUnsent(stop: RunStop, creditUsed: boolean): Exclude<StartDecision, { type: 'call' }> {
   const unusedCredit: CreditSettlement = creditUsed ? 'keep' : 'return';

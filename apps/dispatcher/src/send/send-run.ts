@@ -89,7 +89,7 @@ interface Sending {
   credit: HeldCredit;
   /** an earlier call with this credit got no answer */
   mayHaveSent: boolean;
-  /** an earlier call used this credit (so its use may be gone) */
+  /** an earlier call with this credit got no reply (so its use may be gone) */
   creditUsed: boolean;
   staleRetries: number;
   /** the errcode that killed the previous credit, for a message that takes the next one */
@@ -159,7 +159,7 @@ export async function sendLeased(
         message,
         credit: message.credit,
         mayHaveSent: start.mayHaveSent,
-        creditUsed: message.history.usedHeldCredit,
+        creditUsed: message.history.unknownWithHeldCredit,
         staleRetries: 0,
         ...(message.attemptId === undefined ? {} : { attemptId: message.attemptId }),
       });
@@ -177,6 +177,7 @@ export async function sendLeased(
 
   const stateOf = (s: Sending) => ({
     kind: s.message.kind,
+    creditKind: s.credit.kind,
     mayHaveSent: s.mayHaveSent,
     staleRetries: s.staleRetries,
     lastAttempt: options.lastAttempt,

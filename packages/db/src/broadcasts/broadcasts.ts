@@ -168,7 +168,10 @@ export type CancelBroadcastResult =
 
 /**
  * Cancels a broadcast and every message of it not yet taken by a sender; a message being sent
- * right now finishes, and the send path cancels any message it takes later.
+ * right now finishes, and the send path cancels any message it takes later. A cancelled message
+ * gives back the credit use it held (claimed by an earlier run that was then paused by a quota,
+ * or given back to the queue after -1) unless a call with that credit may have been delivered:
+ * a call that got no reply.
  */
 export async function cancelBroadcast(db: Database, id: string): Promise<CancelBroadcastResult> {
   if (!UUID.test(id)) return { ok: false, reason: 'not_found' };
@@ -181,9 +184,27 @@ export async function cancelBroadcast(db: Database, id: string): Promise<CancelB
   const [row] = rows;
   if (!row) return { ok: false, reason: 'not_found' };
   if (row.status !== 'cancelled') return { ok: false, reason: 'finished', status: row.status };
+  // A broadcast has one message per user, so each credit is held by one of them; the uses are
+  // counted per credit all the same, since Postgres updates a row once per statement.
   await db.$executeRaw`
-    UPDATE messages SET status = 'cancelled', updated_at = now(), errmsg = 'the broadcast was cancelled'
-    WHERE broadcast_id = ${id}::uuid AND status = 'queued'`;
+    WITH target AS (
+      SELECT m.id, m.credit_id FROM messages m
+      WHERE m.broadcast_id = ${id}::uuid AND m.status = 'queued'
+      FOR UPDATE OF m
+    ), unused AS (
+      SELECT target.id, target.credit_id FROM target
+      WHERE target.credit_id IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM message_attempts a
+        WHERE a.message_id = target.id AND a.credit_id = target.credit_id AND a.outcome IN ('unknown', 'sent'))
+    ), returned AS (
+      UPDATE send_credits c
+      SET uses_left = c.uses_left + uses.n, state = 'available', updated_at = now()
+      FROM (SELECT credit_id, count(*)::int AS n FROM unused GROUP BY credit_id) uses
+      WHERE c.id = uses.credit_id AND c.state <> 'dead'
+    )
+    UPDATE messages m SET status = 'cancelled', updated_at = now(), errmsg = 'the broadcast was cancelled',
+      credit_id = CASE WHEN m.id IN (SELECT unused.id FROM unused) THEN NULL ELSE m.credit_id END
+    FROM target WHERE m.id = target.id`;
   return { ok: true, status: 'cancelled' };
 }
 
@@ -196,13 +217,15 @@ export async function pauseBroadcast(db: Database, id: string, reason: string): 
 }
 
 /**
- * running → completed once the fan-out is done (see `finishBroadcastFanOut`) and no message is
- * queued or sending. Cheap: the (broadcast_id, status) index answers "anything pending?".
+ * running or paused → completed once the fan-out is done (see `finishBroadcastFanOut`) and no
+ * message is queued or sending, whichever message finished last: also the send that paused the
+ * broadcast (its pausedReason stays, saying why the last sends failed). A pause that left messages
+ * queued keeps the broadcast paused. Cheap: the (broadcast_id, status) index answers "anything pending?".
  */
 export async function completeBroadcastIfDone(db: Database, id: string): Promise<boolean> {
   const changed = await db.$executeRaw`
     UPDATE broadcasts SET status = 'completed', finished_at = now()
-    WHERE id = ${id}::uuid AND status = 'running' AND fanned_out_at IS NOT NULL
+    WHERE id = ${id}::uuid AND status IN ('running', 'paused') AND fanned_out_at IS NOT NULL
       AND NOT EXISTS (
         SELECT 1 FROM messages WHERE broadcast_id = ${id}::uuid AND status IN ('queued', 'sending')
       )`;

@@ -20,17 +20,19 @@ const SELECTORS = {
 } as const;
 
 // Only a message that will be sent claims: not one that an earlier run delivered, nor a subscribe
-// message that may have been (never resent), nor one of a stopped broadcast. This mirrors
-// decideStart (apps/dispatcher), which reads the same facts.
+// message or a message on a prepay_id that may have been (never resent), nor one of a stopped
+// broadcast. This mirrors decideStart (apps/dispatcher), which reads the same facts.
 const NEEDS_CREDIT = `(facts.held_id IS NULL OR facts.held_state = 'dead')
         AND NOT facts.sent_before
         AND NOT (facts.kind = 'subscribe' AND facts.unknown_before)
+        AND NOT facts.unknown_with_prepay
         AND (facts.broadcast_status IS NULL OR facts.broadcast_status NOT IN ('cancelled', 'paused'))`;
 
 // A message that will be called now: what decideStart answers `call` for. The single-message
 // statement records its attempt at once, sparing a round trip before the call.
 const SENDABLE = `NOT plan.sent_before
         AND NOT (plan.kind = 'subscribe' AND plan.unknown_before)
+        AND NOT plan.unknown_with_prepay
         AND (plan.broadcast_status IS NULL OR plan.broadcast_status NOT IN ('cancelled', 'paused'))`;
 const CREDIT_NOW = `CASE WHEN plan.picked_id IS NOT NULL THEN plan.picked_id
         WHEN plan.held_state = 'dead' THEN NULL ELSE plan.held_id END`;
@@ -53,14 +55,16 @@ function statement(selector: string, withAttempt: boolean): string {
       held.state AS held_state, held.kind AS held_kind, held.form_id AS held_form_id,
       b.status AS broadcast_status,
       coalesce(h.sent, false) AS sent_before, coalesce(h.unknown, false) AS unknown_before,
-      coalesce(h.unknown_with_held, false) AS unknown_with_held, coalesce(h.used_held, false) AS used_held
+      coalesce(h.unknown_with_held, false) AS unknown_with_held,
+      -- the held credit's kind even when it is dead since (another message's 41029 on the same
+      -- prepay_id): a new credit would deliver again just as well
+      coalesce(h.unknown_with_held AND held.kind = 'prepay_id', false) AS unknown_with_prepay
     FROM target m
       LEFT JOIN send_credits held ON held.id = m.credit_id
       LEFT JOIN broadcasts b ON b.id = m.broadcast_id
       LEFT JOIN LATERAL (
         SELECT bool_or(a.outcome = 'sent') AS sent, bool_or(a.outcome = 'unknown') AS unknown,
-          bool_or(a.outcome = 'unknown' AND a.credit_id = m.credit_id) AS unknown_with_held,
-          bool_or(a.credit_id = m.credit_id) AS used_held
+          bool_or(a.outcome = 'unknown' AND a.credit_id = m.credit_id) AS unknown_with_held
         FROM message_attempts a WHERE a.message_id = m.id
       ) h ON true
   ), plan AS (
@@ -82,7 +86,7 @@ function statement(selector: string, withAttempt: boolean): string {
       (${CREDIT_NOW})::text AS credit_id,
       CASE WHEN plan.picked_id IS NOT NULL THEN plan.picked_kind ELSE plan.held_kind END AS credit_kind,
       CASE WHEN plan.picked_id IS NOT NULL THEN plan.picked_form_id ELSE plan.held_form_id END AS credit_form_id,
-      plan.sent_before, plan.unknown_before, plan.unknown_with_held, plan.used_held
+      plan.sent_before, plan.unknown_before, plan.unknown_with_held, plan.unknown_with_prepay
   )${
     withAttempt
       ? `, attempt AS (

@@ -14,10 +14,16 @@ export interface SendHistory {
   sent: boolean;
   /** an earlier call got no answer: it may have been delivered */
   unknown: boolean;
-  /** an earlier call WITH THE HELD CREDIT got no answer (a 41029 on a retry with it proves delivery) */
+  /**
+   * an earlier call WITH THE HELD CREDIT got no answer: WeChat may have taken its use (a 41029 on
+   * a retry with a formId proves delivery). Every other call WeChat answered without taking it.
+   */
   unknownWithHeldCredit: boolean;
-  /** an earlier call used the held credit at all (so WeChat may have consumed it) */
-  usedHeldCredit: boolean;
+  /**
+   * an earlier call with the held credit, a prepay_id, got no answer: the message is never sent
+   * again (that prepay_id's next use would deliver it again; no 41029 can prove the first landed)
+   */
+  unknownWithPrepayId: boolean;
 }
 
 /** A message taken for sending under a lease. */
@@ -76,7 +82,7 @@ export interface LeasedRow {
   sent_before: boolean;
   unknown_before: boolean;
   unknown_with_held: boolean;
-  used_held: boolean;
+  unknown_with_prepay: boolean;
   token: string;
   attempt_id: string | null;
 }
@@ -104,7 +110,7 @@ export function toLeasedMessage(row: LeasedRow): LeasedMessage {
       sent: row.sent_before,
       unknown: row.unknown_before,
       unknownWithHeldCredit: row.unknown_with_held,
-      usedHeldCredit: row.used_held,
+      unknownWithPrepayId: row.unknown_with_prepay,
     },
     ...(row.attempt_id === null ? {} : { attemptId: BigInt(row.attempt_id) }),
   };
