@@ -70,6 +70,7 @@ export {
   type MessageRequestIssue,
 } from './messages/producer.js';
 export { QueueUnavailableError } from './messages/queue-unavailable-error.js';
+export { isFreeOfControlCharacters, noControlCharacters } from './no-control-characters.js';
 export { DEFAULT_QUEUE_PREFIX } from './queue-prefix.js';
 export {
   createRedisConnection,
