@@ -1,12 +1,9 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { noControlCharacters } from './no-control-characters.js';
 
 /** Longest idempotencyKey, in characters (the `idempotency_key` columns are VARCHAR(256)). */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 256;
-
-// C0 and C1 control characters and DEL: Postgres cannot store U+0000 in text, and the others are
-// a client's mistake (a stray newline) rather than part of a key.
-const CONTROL_CHARACTER = /\p{Cc}/u;
 
 /**
  * An idempotencyKey, scoped per app: 1 to 256 characters, any but control characters, compared
@@ -16,9 +13,8 @@ export const idempotencyKeySchema = z
   .string()
   .min(1, 'idempotencyKey must not be empty; leave it out to send without one')
   .max(MAX_IDEMPOTENCY_KEY_LENGTH, `idempotencyKey must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`)
-  .refine((key) => !CONTROL_CHARACTER.test(key), {
-    message: 'idempotencyKey must not contain control characters (such as a newline or U+0000)',
-  })
+  // Postgres cannot store U+0000; a stray newline is a client's mistake rather than part of a key
+  .check(noControlCharacters)
   .describe(
     `per app, 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters, no control characters: the same key with the same request answers the first one, with a different request 409`,
   );

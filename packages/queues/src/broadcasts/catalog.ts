@@ -1,6 +1,7 @@
 import type { Job, Queue } from 'bullmq';
 import { z } from 'zod';
 import { addCatalogJob, defineQueueCatalog } from '../job-catalog.js';
+import { noControlCharacters } from '../no-control-characters.js';
 
 /** Most openids one broadcast may name; larger audiences are recorded users (`{"type":"all"}`). */
 export const MAX_BROADCAST_OPENIDS = 100_000;
@@ -10,7 +11,7 @@ export const broadcastAudienceSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('all') }),
   z.strictObject({
     type: z.literal('openids'),
-    openids: z.array(z.string().min(1).max(128)).min(1).max(MAX_BROADCAST_OPENIDS),
+    openids: z.array(z.string().min(1).max(128).check(noControlCharacters)).min(1).max(MAX_BROADCAST_OPENIDS),
   }),
 ]);
 export type BroadcastAudienceInput = z.infer<typeof broadcastAudienceSchema>;

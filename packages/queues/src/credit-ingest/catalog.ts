@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { defineQueueCatalog } from '../job-catalog.js';
+import { noControlCharacters } from '../no-control-characters.js';
 
 /** Most credits one accepted request may carry (the HTTP API allows 100 formIds). */
 export const MAX_CREDITS_PER_BATCH = 100;
 
 export const creditToStoreSchema = z.object({
   kind: z.enum(['form_id', 'prepay_id', 'subscribe']),
-  formId: z.string().min(1).max(256).optional(),
-  templateId: z.string().min(1).max(128).optional(),
+  formId: z.string().min(1).max(256).check(noControlCharacters).optional(),
+  templateId: z.string().min(1).max(128).check(noControlCharacters).optional(),
   usesLeft: z.number().int().min(1).max(3),
   capturedAt: z.iso.datetime(),
   expiresAt: z.iso.datetime().nullable(),
@@ -15,18 +16,18 @@ export const creditToStoreSchema = z.object({
 
 export const persistCreditBatchSchema = z.object({
   batchId: z.uuid(),
-  appId: z.string().min(1).max(64),
-  openid: z.string().min(1).max(128),
-  unionid: z.string().min(1).max(128).optional(),
+  appId: z.string().min(1).max(64).check(noControlCharacters),
+  openid: z.string().min(1).max(128).check(noControlCharacters),
+  unionid: z.string().min(1).max(128).check(noControlCharacters).optional(),
   seenAt: z.iso.datetime(),
   credits: z.array(creditToStoreSchema).max(MAX_CREDITS_PER_BATCH),
 });
 export type PersistCreditBatchPayload = z.infer<typeof persistCreditBatchSchema>;
 
 export const recordUserSchema = z.object({
-  appId: z.string().min(1).max(64),
-  openid: z.string().min(1).max(128),
-  unionid: z.string().min(1).max(128).optional(),
+  appId: z.string().min(1).max(64).check(noControlCharacters),
+  openid: z.string().min(1).max(128).check(noControlCharacters),
+  unionid: z.string().min(1).max(128).check(noControlCharacters).optional(),
   seenAt: z.iso.datetime(),
 });
 export type RecordUserPayload = z.infer<typeof recordUserSchema>;

@@ -42,7 +42,8 @@ describe('normaliseMessageRequest', () => {
       field: 'data.thing1.value',
       message: expect.stringContaining('at most 20 characters'),
     });
-    const newline = messageRequestSchema.parse({ ...subscribe, data: { thing1: 'a\nb' } });
+    // a line separator is no control character to the schema, but WeChat refuses it as one
+    const newline = messageRequestSchema.parse({ ...subscribe, data: { thing1: 'a\u2028b' } });
     expect(normaliseMessageRequest(newline, APP)).toMatchObject({
       ok: false,
       field: 'data.thing1.value',
@@ -76,6 +77,22 @@ describe('messageRequestSchema', () => {
     expect(template.error?.issues.map((issue) => issue.path)).toEqual([['lang']]);
     const misspelt = messageRequestSchema.safeParse({ ...subscribe, miniprogram_state: 'trial' });
     expect(misspelt.error?.issues[0]?.code).toBe('unrecognized_keys');
+  });
+
+  it.each([
+    ['openid', { openid: 'o\u0000' }],
+    ['templateId', { templateId: 't\u0007' }],
+    ['idempotencyKey', { idempotencyKey: 'k\n' }],
+    ['page', { page: 'pages/a?b=\u009f' }],
+    ['appId', { appId: 'wx\ud800' }],
+    ['data.thing1.value', { data: { thing1: { value: 'a\u0000b' } } }],
+    ['data.thing1', { data: { thing1: 'a\tb' } }],
+    ['data.thing\u0000', { data: { 'thing\u0000': 'a' } }],
+  ])('refuses a control character or unpaired surrogate in %s, naming it', (path, change) => {
+    const result = messageRequestSchema.safeParse({ ...subscribe, ...change });
+    expect(result.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([
+      [path, expect.stringMatching(/control characters/)],
+    ]);
   });
 });
 

@@ -1,15 +1,17 @@
 import { normaliseTemplateData, validateSubscribeData, type WireTemplateData } from '@minapush/wechat';
 import { z } from 'zod';
 import { idempotencyKeySchema, requestHash } from '../idempotency.js';
+import { noControlCharacters } from '../no-control-characters.js';
 
 export const MESSAGE_KINDS = ['template', 'subscribe'] as const;
 export const MINIPROGRAM_STATES = ['developer', 'trial', 'formal'] as const;
 export const SUBSCRIBE_LANGS = ['zh_CN', 'en_US', 'zh_HK', 'zh_TW'] as const;
 
+const dataTextSchema = z.string().check(noControlCharacters);
 const dataValueSchema = z.union([
-  z.string(),
+  dataTextSchema,
   z.number(),
-  z.strictObject({ value: z.union([z.string(), z.number()]) }),
+  z.strictObject({ value: z.union([dataTextSchema, z.number()]) }),
 ]);
 
 /**
@@ -18,21 +20,30 @@ const dataValueSchema = z.union([
  */
 export const messageRequestSchema = z
   .strictObject({
-    openid: z.string().min(1).max(128).describe('the user to message'),
+    openid: z.string().min(1).max(128).check(noControlCharacters).describe('the user to message'),
     kind: z
       .enum(MESSAGE_KINDS)
       .describe('subscribe (needs an accepted template) or template (legacy, needs a formId or prepay_id)'),
-    templateId: z.string().min(1).max(128),
+    templateId: z.string().min(1).max(128).check(noControlCharacters),
     data: z
-      .record(z.string(), dataValueSchema, {
-        error: 'data must be an object such as {"thing1":{"value":"…"}} or {"thing1":"…"}',
+      .record(dataTextSchema, dataValueSchema, {
+        error: (issue) =>
+          issue.code === 'invalid_key'
+            ? `keys of data ${issue.issues[0]?.message ?? 'must be letters, digits and _'}`
+            : 'data must be an object such as {"thing1":{"value":"…"}} or {"thing1":"…"}',
       })
       .describe('{"thing1":{"value":"…"}} (WeChat\'s shape) or {"thing1":"…"}'),
-    page: z.string().max(1024).optional().describe('the mini-program page to open, may carry ?query'),
+    page: z
+      .string()
+      .max(1024)
+      .check(noControlCharacters)
+      .optional()
+      .describe('the mini-program page to open, may carry ?query'),
     emphasisKeyword: z
       .string()
       .min(1)
       .max(64)
+      .check(noControlCharacters)
       .optional()
       .describe('template messages only, e.g. keyword1.DATA'),
     miniprogramState: z
@@ -40,7 +51,13 @@ export const messageRequestSchema = z
       .optional()
       .describe('subscribe messages only; default formal'),
     lang: z.enum(SUBSCRIBE_LANGS).optional().describe('subscribe messages only; default zh_CN'),
-    appId: z.string().min(1).max(64).optional().describe('default: the first configured app'),
+    appId: z
+      .string()
+      .min(1)
+      .max(64)
+      .check(noControlCharacters)
+      .optional()
+      .describe('default: the first configured app'),
     idempotencyKey: idempotencyKeySchema.optional(),
   })
   .superRefine((request, context) => {
