@@ -12,6 +12,7 @@ import {
   enqueueBroadcastFanOut,
   idempotencyKeySchema,
   messageRequestSchema,
+  noControlCharacters,
   normaliseMessageRequest,
   type Redis,
   requestHash,
@@ -45,7 +46,13 @@ export const broadcastRequestSchema = z.strictObject({
     .datetime({ offset: true })
     .optional()
     .describe('ISO-8601; absent or past: now. Until then the broadcast is `scheduled`'),
-  appId: z.string().min(1).max(64).optional().describe('default: the first configured app'),
+  appId: z
+    .string()
+    .min(1)
+    .max(64)
+    .check(noControlCharacters)
+    .optional()
+    .describe('default: the first configured app'),
   idempotencyKey: idempotencyKeySchema.optional(),
 });
 

@@ -83,4 +83,24 @@ describe('takeFormIds', () => {
     expect(rejected[2]?.message).toMatch(/kind/);
     expect(rejected[3]?.message).toMatch(/capturedAt/);
   });
+
+  it('rejects a formId that is not printable ASCII without spaces as malformed, alone', () => {
+    const bad = ['bad form id\n\u0007', 'a\u0000b', 'tab\there', 'é', 'a b', '\ud800x', 'x\u007f', '\u0085'];
+    const { accepted, rejected } = takeFormIds([...bad, 'wx20261121ab!~'], now);
+    expect(accepted.map((c) => c.formId)).toEqual(['wx20261121ab!~']);
+    expect(rejected).toEqual(
+      bad.map((formId) => ({
+        formId: formId.trim(),
+        reason: 'malformed',
+        message: expect.stringMatching(/ASCII/),
+      })),
+    );
+  });
+
+  it('takes printable ASCII formIds up to 256 characters, surrounding whitespace trimmed', () => {
+    const longest = '!'.repeat(256);
+    const { accepted, rejected } = takeFormIds([longest, ' padded\n', `${longest}~`], now);
+    expect(accepted.map((c) => c.formId)).toEqual([longest, 'padded']);
+    expect(rejected).toMatchObject([{ reason: 'malformed' }]);
+  });
 });

@@ -2,6 +2,11 @@
 export const MOCK_FORM_ID = 'the formId is a mock one';
 export const MAX_FORM_IDS_PER_REQUEST = 100;
 export const MAX_FORM_ID_LENGTH = 256;
+/**
+ * What WeChat hands out as formIds and prepay_ids: printable ASCII, no spaces. Anything else
+ * (a newline, NUL, a word with spaces) can never be spent, and NUL cannot even be stored.
+ */
+export const FORM_ID_PATTERN = /^[\x21-\x7e]+$/;
 /** formIds and prepay_ids live 7 days from the user's tap or payment. */
 export const CREDIT_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
 
@@ -75,6 +80,10 @@ export function takeFormIds(items: readonly unknown[], now: Date): FormIdIntake 
     }
     if (formId.toLowerCase() === MOCK_FORM_ID_FOLDED) {
       rejected.push({ formId, reason: 'mock' });
+      continue;
+    }
+    if (!FORM_ID_PATTERN.test(formId)) {
+      rejected.push(malformed(formId, 'formId must be printable ASCII without spaces or control characters'));
       continue;
     }
     const kind = rawKind ?? 'form_id';

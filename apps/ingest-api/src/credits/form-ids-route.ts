@@ -1,35 +1,49 @@
 import { randomUUID } from 'node:crypto';
 import type { WechatAppConfig } from '@minapush/config';
+import { noControlCharacters } from '@minapush/queues';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { ApiError } from '../http/api-error.js';
 import { parseRequest } from '../http/validation.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { type CreditIngestProducer, queueUnavailable } from './credit-ingest-producer.js';
-import { MAX_FORM_IDS_PER_REQUEST, type Rejection, takeFormIds } from './form-id-intake.js';
+import {
+  FORM_ID_PATTERN,
+  MAX_FORM_ID_LENGTH,
+  MAX_FORM_IDS_PER_REQUEST,
+  type Rejection,
+  takeFormIds,
+} from './form-id-intake.js';
 import { resolveRecipient } from './resolve-recipient.js';
 import type { SeenFormIds } from './seen-form-ids.js';
 
+const formIdSchema = z.string().min(1).max(MAX_FORM_ID_LENGTH).regex(FORM_ID_PATTERN);
 const formIdItemSchema = z.union([
-  z.string(),
+  formIdSchema,
   z.object({
-    formId: z.string(),
+    formId: formIdSchema,
     kind: z.enum(['form_id', 'prepay_id']).optional(),
     capturedAt: z.union([z.iso.datetime({ offset: true }), z.number().int()]).optional(),
   }),
 ]);
 
-/** The documented body; items are checked one by one so that a bad one is rejected alone. */
+const openidSchema = z.string().min(1).max(128).check(noControlCharacters);
+const appIdSchema = z.string().min(1).max(64).check(noControlCharacters);
+
+/**
+ * The documented body; items are checked one by one (`takeFormIds`) so that a bad one is
+ * rejected alone, as `malformed`.
+ */
 export const formIdsBodySchema = z.object({
   formIds: z.array(formIdItemSchema).min(1).max(MAX_FORM_IDS_PER_REQUEST),
-  openid: z.string().min(1).max(128).optional(),
-  appId: z.string().min(1).max(64).optional(),
+  openid: openidSchema.optional(),
+  appId: appIdSchema.optional(),
 });
 
 const envelopeSchema = z.object({
   formIds: z.array(z.unknown()).min(1, 'send at least one formId'),
-  openid: z.string().min(1).max(128).optional(),
-  appId: z.string().min(1).max(64).optional(),
+  openid: openidSchema.optional(),
+  appId: appIdSchema.optional(),
 });
 
 const firstString = (value: unknown): unknown => (Array.isArray(value) ? value[0] : value);

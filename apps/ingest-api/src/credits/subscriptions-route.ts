@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { WechatAppConfig } from '@minapush/config';
+import { noControlCharacters } from '@minapush/queues';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { ApiError } from '../http/api-error.js';
@@ -13,14 +14,19 @@ const SUBSCRIBE_ANSWERS = ['accept', 'reject', 'ban', 'filter'] as const;
 
 /** What wx.requestSubscribeMessage resolves with, plus who it is for when an API key posts it. */
 export const subscriptionsBodySchema = z.object({
-  results: z.record(z.string().min(1).max(128), z.unknown()),
+  results: z.record(z.string().min(1).max(128).check(noControlCharacters), z.unknown(), {
+    error: (issue) =>
+      issue.code === 'invalid_key'
+        ? `each key of results is a templateId that ${issue.issues[0]?.message ?? 'is 1 to 128 characters'}`
+        : undefined,
+  }),
   /**
    * A UUID the client makes once per report and sends again with every retry of it: the credits of
    * one batchId are stored once, even when an earlier attempt's answer was lost.
    */
   batchId: z.uuid('batchId must be a UUID the client made for this report').optional(),
-  openid: z.string().min(1).max(128).optional(),
-  appId: z.string().min(1).max(64).optional(),
+  openid: z.string().min(1).max(128).check(noControlCharacters).optional(),
+  appId: z.string().min(1).max(64).check(noControlCharacters).optional(),
 });
 
 /**

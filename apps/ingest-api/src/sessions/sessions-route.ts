@@ -1,5 +1,6 @@
 import type { WechatAppConfig } from '@minapush/config';
 import type { Logger } from '@minapush/logger';
+import { noControlCharacters } from '@minapush/queues';
 import { InvalidLoginCodeError, type WechatClient } from '@minapush/wechat';
 import { Router } from 'express';
 import { z } from 'zod';
@@ -11,8 +12,12 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { SessionTokens } from './session-tokens.js';
 
 export const createSessionBodySchema = z.object({
-  code: z.string().min(1, 'code is the string wx.login() gave the mini-program').max(128),
-  appId: z.string().min(1).max(64).optional(),
+  code: z
+    .string()
+    .min(1, 'code is the string wx.login() gave the mini-program')
+    .max(128)
+    .check(noControlCharacters),
+  appId: z.string().min(1).max(64).check(noControlCharacters).optional(),
 });
 
 export interface SessionsRouteDeps {

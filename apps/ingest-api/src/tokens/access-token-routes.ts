@@ -1,3 +1,4 @@
+import { noControlCharacters } from '@minapush/queues';
 import type { TokenOutcome, TokenService } from '@minapush/tokens';
 import { type RequestHandler, type Response, Router } from 'express';
 import { z } from 'zod';
@@ -5,7 +6,11 @@ import { ApiError } from '../http/api-error.js';
 import { parseRequest } from '../http/validation.js';
 
 export const refreshAccessTokenBodySchema = z.object({
-  staleToken: z.string().min(1, 'staleToken is the access_token WeChat called invalid').max(2048),
+  staleToken: z
+    .string()
+    .min(1, 'staleToken is the access_token WeChat called invalid')
+    .max(2048)
+    .check(noControlCharacters),
 });
 
 const secondsUntil = (date: Date | undefined, fallback: number) =>
