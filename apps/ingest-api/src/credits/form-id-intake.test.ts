@@ -37,6 +37,23 @@ describe('takeFormIds', () => {
     expect(accepted.map((c) => c.capturedAt.getTime())).toEqual([ms, ms]);
   });
 
+  it('rejects a capturedAt outside the range of dates as malformed', () => {
+    const { accepted, rejected } = takeFormIds(
+      [
+        { formId: 'a', capturedAt: 1e308 },
+        { formId: 'b', capturedAt: -8.64e15 - 1 },
+        { formId: 'c', capturedAt: '99999999999999999999' },
+      ],
+      now,
+    );
+    expect(accepted).toEqual([]);
+    expect(rejected.map((r) => [r.formId, r.reason])).toEqual([
+      ['a', 'malformed'],
+      ['b', 'malformed'],
+      ['c', 'malformed'],
+    ]);
+  });
+
   it('caps a capturedAt in the future to now', () => {
     const { accepted } = takeFormIds([{ formId: 'f1', capturedAt: '2027-01-01T00:00:00Z' }], now);
     expect(accepted[0]?.capturedAt).toEqual(now);

@@ -36,13 +36,14 @@ const USES = { form_id: 1, prepay_id: 3 } as const;
 const MOCK_FORM_ID_FOLDED = MOCK_FORM_ID.toLowerCase();
 
 function parseCapturedAt(value: unknown): Date | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return new Date(value);
+  let date: Date | undefined;
+  if (typeof value === 'number') date = new Date(value);
   if (typeof value === 'string' && value.trim() !== '') {
     const text = value.trim();
-    const date = /^\d+$/.test(text) ? new Date(Number(text)) : new Date(text);
-    return Number.isNaN(date.getTime()) ? undefined : date;
+    date = /^\d+$/.test(text) ? new Date(Number(text)) : new Date(text);
   }
-  return undefined;
+  // a number past Date's range (±8.64e15 ms, e.g. 1e308) gives an invalid date, as NaN does
+  return date === undefined || Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 function malformed(formId: unknown, message: string): Rejection {
