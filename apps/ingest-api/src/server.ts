@@ -5,7 +5,7 @@ import type { Redis } from '@minapush/queues';
 import type { TokenService } from '@minapush/tokens';
 import type { WechatClient } from '@minapush/wechat';
 import type { Queue } from 'bullmq';
-import express, { type Express } from 'express';
+import express, { type Express, type Request } from 'express';
 import { pinoHttp } from 'pino-http';
 import { createAdminRouter } from './admin/admin-routes.js';
 import { createBroadcastsRouter, MAX_BROADCAST_BODY_BYTES } from './broadcasts/broadcasts-routes.js';
@@ -50,6 +50,20 @@ export interface ServerDeps {
   now?: () => Date;
 }
 
+/** The route label of requests that matched no route, whatever their path. */
+const UNMATCHED_ROUTE = 'unmatched';
+
+/**
+ * A request's route for metric labels: the pattern it matched (`/v1/messages/:id`), never its
+ * path, so that what clients send cannot grow the number of series. A request that matched no
+ * route (a 404, a body that failed to parse before routing, static files) is `unmatched`.
+ * Routers are mounted at fixed paths, so `baseUrl` is one of them, never a client's path.
+ */
+function routeLabel(req: Request): string {
+  // a pattern is a string, or a list or RegExp of them fixed when the route was declared
+  return req.route ? `${req.baseUrl}${String(req.route.path)}` : UNMATCHED_ROUTE;
+}
+
 export function createServer(deps: ServerDeps): Express {
   const now = deps.now ?? (() => new Date());
   const app = express();
@@ -70,9 +84,7 @@ export function createServer(deps: ServerDeps): Express {
   app.use((req, res, next) => {
     const stop = deps.metrics.httpDuration.startTimer();
     res.on('finish', () => {
-      const route =
-        (req.route?.path as string | undefined) ?? (res.statusCode === 404 ? 'unmatched' : req.path);
-      const labels = { method: req.method, route: `${req.baseUrl}${route}` };
+      const labels = { method: req.method, route: routeLabel(req) };
       stop(labels);
       deps.metrics.httpRequests.inc({ ...labels, status: String(res.statusCode) });
     });
