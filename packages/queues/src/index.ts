@@ -1,3 +1,4 @@
+export { appIdSchema } from './app-id.js';
 export {
   type BroadcastAudienceInput,
   broadcastAudienceSchema,

@@ -8,11 +8,11 @@ import {
   findBroadcastView,
 } from '@minapush/db';
 import {
+  appIdSchema,
   broadcastAudienceSchema,
   enqueueBroadcastFanOut,
   idempotencyKeySchema,
   messageRequestSchema,
-  noControlCharacters,
   normaliseMessageRequest,
   type Redis,
   requestHash,
@@ -46,13 +46,7 @@ export const broadcastRequestSchema = z.strictObject({
     .datetime({ offset: true })
     .optional()
     .describe('ISO-8601; absent or past: now. Until then the broadcast is `scheduled`'),
-  appId: z
-    .string()
-    .min(1)
-    .max(64)
-    .check(noControlCharacters)
-    .optional()
-    .describe('default: the first configured app'),
+  appId: appIdSchema.optional().describe('default: the first configured app'),
   idempotencyKey: idempotencyKeySchema.optional(),
 });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { WechatAppConfig } from '@minapush/config';
-import { noControlCharacters } from '@minapush/queues';
+import { appIdSchema, noControlCharacters } from '@minapush/queues';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { ApiError } from '../http/api-error.js';
@@ -28,7 +28,6 @@ const formIdItemSchema = z.union([
 ]);
 
 const openidSchema = z.string().min(1).max(128).check(noControlCharacters);
-const appIdSchema = z.string().min(1).max(64).check(noControlCharacters);
 
 /**
  * The documented body; items are checked one by one (`takeFormIds`) so that a bad one is

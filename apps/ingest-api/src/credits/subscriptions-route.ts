@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { WechatAppConfig } from '@minapush/config';
-import { noControlCharacters } from '@minapush/queues';
+import { appIdSchema, noControlCharacters } from '@minapush/queues';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { ApiError } from '../http/api-error.js';
@@ -26,7 +26,7 @@ export const subscriptionsBodySchema = z.object({
    */
   batchId: z.uuid('batchId must be a UUID the client made for this report').optional(),
   openid: z.string().min(1).max(128).check(noControlCharacters).optional(),
-  appId: z.string().min(1).max(64).check(noControlCharacters).optional(),
+  appId: appIdSchema.optional(),
 });
 
 /**

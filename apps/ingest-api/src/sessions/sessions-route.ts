@@ -1,6 +1,6 @@
 import type { WechatAppConfig } from '@minapush/config';
 import type { Logger } from '@minapush/logger';
-import { noControlCharacters } from '@minapush/queues';
+import { appIdSchema, noControlCharacters } from '@minapush/queues';
 import { InvalidLoginCodeError, type WechatClient } from '@minapush/wechat';
 import { Router } from 'express';
 import { z } from 'zod';
@@ -17,7 +17,7 @@ export const createSessionBodySchema = z.object({
     .min(1, 'code is the string wx.login() gave the mini-program')
     .max(128)
     .check(noControlCharacters),
-  appId: z.string().min(1).max(64).check(noControlCharacters).optional(),
+  appId: appIdSchema.optional(),
 });
 
 export interface SessionsRouteDeps {

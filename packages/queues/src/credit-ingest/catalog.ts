@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { appIdSchema } from '../app-id.js';
 import { defineQueueCatalog } from '../job-catalog.js';
 import { noControlCharacters } from '../no-control-characters.js';
 
@@ -16,7 +17,7 @@ export const creditToStoreSchema = z.object({
 
 export const persistCreditBatchSchema = z.object({
   batchId: z.uuid(),
-  appId: z.string().min(1).max(64).check(noControlCharacters),
+  appId: appIdSchema,
   openid: z.string().min(1).max(128).check(noControlCharacters),
   unionid: z.string().min(1).max(128).check(noControlCharacters).optional(),
   seenAt: z.iso.datetime(),
@@ -25,7 +26,7 @@ export const persistCreditBatchSchema = z.object({
 export type PersistCreditBatchPayload = z.infer<typeof persistCreditBatchSchema>;
 
 export const recordUserSchema = z.object({
-  appId: z.string().min(1).max(64).check(noControlCharacters),
+  appId: appIdSchema,
   openid: z.string().min(1).max(128).check(noControlCharacters),
   unionid: z.string().min(1).max(128).check(noControlCharacters).optional(),
   seenAt: z.iso.datetime(),

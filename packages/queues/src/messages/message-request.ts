@@ -1,5 +1,6 @@
 import { normaliseTemplateData, validateSubscribeData, type WireTemplateData } from '@minapush/wechat';
 import { z } from 'zod';
+import { appIdSchema } from '../app-id.js';
 import { idempotencyKeySchema, requestHash } from '../idempotency.js';
 import { noControlCharacters } from '../no-control-characters.js';
 
@@ -51,13 +52,7 @@ export const messageRequestSchema = z
       .optional()
       .describe('subscribe messages only; default formal'),
     lang: z.enum(SUBSCRIBE_LANGS).optional().describe('subscribe messages only; default zh_CN'),
-    appId: z
-      .string()
-      .min(1)
-      .max(64)
-      .check(noControlCharacters)
-      .optional()
-      .describe('default: the first configured app'),
+    appId: appIdSchema.optional().describe('default: the first configured app'),
     idempotencyKey: idempotencyKeySchema.optional(),
   })
   .superRefine((request, context) => {
