@@ -17,7 +17,7 @@ const db = createDatabase({
   url: config.databaseUrl,
   maxConnections: Math.min(100, config.concurrency + 4 * config.batchConcurrency + 6),
 });
-const connection = createRedisConnection(config.redisUrl, 'worker');
+const connection = createRedisConnection(config.redis, 'worker');
 connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
 const wechat = createWechatClient({
   baseUrl: config.wechatApiBaseUrl,

@@ -9,7 +9,7 @@ describe('loadConfig', () => {
     const config = loadConfig(minimal);
     expect(config).toMatchObject({
       databaseUrl: 'postgresql://postgres@127.0.0.1:5432/minapush',
-      redisUrl: 'redis://127.0.0.1:6379',
+      redis: 'redis://127.0.0.1:6379',
       wechatApiBaseUrl: 'https://api.weixin.qq.com',
       host: '127.0.0.1',
       port: 3000,
@@ -56,5 +56,21 @@ describe('loadConfig', () => {
       username: 'ops',
       password: 'pw',
     });
+  });
+
+  it('runs on a Redis Cluster when REDIS_CLUSTER_NODES is set, with the queue prefix as a hash tag', () => {
+    const config = loadConfig({
+      ...minimal,
+      REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis://10.0.0.2:7001',
+      QUEUE_PREFIX: 'shop-a',
+    });
+    expect(config.redis).toEqual({
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: '10.0.0.2', port: 7001 },
+      ],
+      tls: false,
+    });
+    expect(config.queuePrefix).toBe('{shop-a}');
   });
 });

@@ -2,6 +2,7 @@ import {
   apiKeysSchema,
   parseEnvironment,
   portSchema,
+  REDIS_CLUSTER_NODES_HINT,
   serviceEnvironmentShape,
   serviceSettings,
   WECHAT_APPS_HINT,
@@ -28,6 +29,7 @@ export type IngestConfig = ReturnType<typeof loadConfig>;
 
 const hints = {
   WECHAT_APPS: WECHAT_APPS_HINT,
+  REDIS_CLUSTER_NODES: REDIS_CLUSTER_NODES_HINT,
   SESSION_SECRET: 'a long random string that signs session tokens, e.g. `openssl rand -hex 32`',
 };
 

@@ -30,8 +30,8 @@ if (config.weakSessionSecret) {
 }
 
 const db = createDatabase({ url: config.databaseUrl });
-const producer = createRedisConnection(config.redisUrl, 'producer');
-const workerConnection = createRedisConnection(config.redisUrl, 'worker');
+const producer = createRedisConnection(config.redis, 'producer');
+const workerConnection = createRedisConnection(config.redis, 'worker');
 for (const connection of [producer, workerConnection]) {
   connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
 }

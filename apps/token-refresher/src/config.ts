@@ -1,6 +1,7 @@
 import {
   parseEnvironment,
   portSchema,
+  REDIS_CLUSTER_NODES_HINT,
   serviceEnvironmentShape,
   serviceSettings,
   WECHAT_APPS_HINT,
@@ -16,7 +17,10 @@ const environmentSchema = z.object({
 
 /** The token refresher's configuration: the only place that reads the environment. */
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
-  const parsed = parseEnvironment(environmentSchema, env, { WECHAT_APPS: WECHAT_APPS_HINT });
+  const parsed = parseEnvironment(environmentSchema, env, {
+    WECHAT_APPS: WECHAT_APPS_HINT,
+    REDIS_CLUSTER_NODES: REDIS_CLUSTER_NODES_HINT,
+  });
   return {
     ...serviceSettings(parsed),
     port: parsed.TOKEN_REFRESHER_PORT,

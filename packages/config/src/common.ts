@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { hostSchema } from './host.js';
+import { clusterQueuePrefix, type RedisTarget, redisClusterNodesSchema } from './redis-target.js';
 import { WECHAT_APPS_EXAMPLE, wechatAppsSchema } from './wechat-apps.js';
 
 export const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/minapush';
@@ -37,6 +38,8 @@ export const apiKeysSchema = z
 export const serviceEnvironmentShape = {
   ...commonEnvironmentShape,
   WECHAT_APPS: wechatAppsSchema,
+  // set: minapush runs on this Redis Cluster, and REDIS_URL is not used
+  REDIS_CLUSTER_NODES: redisClusterNodesSchema.optional(),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - and _ only')
@@ -47,20 +50,22 @@ export const serviceEnvironmentShape = {
 /** What to say next to a bad WECHAT_APPS. */
 export const WECHAT_APPS_HINT = `a JSON array such as ${WECHAT_APPS_EXAMPLE}; \`npm start\` without it runs the local sandbox`;
 
-type ServiceEnvironment = {
-  [K in keyof typeof serviceEnvironmentShape]: z.infer<(typeof serviceEnvironmentShape)[K]>;
-};
+type ServiceEnvironment = z.infer<z.ZodObject<typeof serviceEnvironmentShape>>;
 
 /** The settings every service app takes from its parsed environment, under their code names. */
 export function serviceSettings(parsed: ServiceEnvironment) {
+  const cluster = parsed.REDIS_CLUSTER_NODES;
+  const redis: RedisTarget = cluster ?? parsed.REDIS_URL;
   return {
     databaseUrl: parsed.DATABASE_URL,
-    redisUrl: parsed.REDIS_URL,
+    /** a single server's URL, or the cluster's nodes */
+    redis,
     wechatApiBaseUrl: parsed.WECHAT_API_BASE_URL,
     wechatTimeoutMs: parsed.WECHAT_TIMEOUT_MS,
     logLevel: parsed.LOG_LEVEL,
     host: parsed.HOST,
     apps: parsed.WECHAT_APPS,
-    queuePrefix: parsed.QUEUE_PREFIX,
+    /** BullMQ's prefix and our keys' (`redisKeys`): a hash tag on a cluster, one slot for all */
+    queuePrefix: cluster ? clusterQueuePrefix(parsed.QUEUE_PREFIX) : parsed.QUEUE_PREFIX,
   };
 }

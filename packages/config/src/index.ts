@@ -15,6 +15,13 @@ export { DEFAULT_HOST, hostSchema, localUrl } from './host.js';
 export { loadConfigOrExit } from './load-or-exit.js';
 export { parseEnvironment } from './parse-environment.js';
 export {
+  clusterQueuePrefix,
+  REDIS_CLUSTER_NODES_HINT,
+  type RedisClusterTarget,
+  type RedisTarget,
+  redisClusterNodesSchema,
+} from './redis-target.js';
+export {
   type TokenMode,
   tokenModeSchema,
   WECHAT_APPS_EXAMPLE,

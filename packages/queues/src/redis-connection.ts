@@ -1,25 +1,38 @@
-import { Redis } from 'ioredis';
+import type { RedisTarget } from '@minapush/config';
+import { Cluster, Redis as SingleRedis } from 'ioredis';
 
-export type { Redis } from 'ioredis';
+/** A connection to minapush's Redis: one server, or a Redis Cluster. */
+export type Redis = SingleRedis | Cluster;
 
 export type RedisRole = 'producer' | 'worker';
 
 /**
- * A Redis connection for one role. Producers sit in request paths and must fail fast when Redis
- * is down (no offline queue, one retry), so the caller can answer 503 instead of hanging.
- * Workers block on Redis and must retry forever (BullMQ requires `maxRetriesPerRequest: null`).
- * Whoever creates a connection quits it: BullMQ does not close connections it was given.
+ * A Redis connection for one role, to one server (a URL) or to a cluster. Producers sit in request
+ * paths and must fail fast when Redis is down (no offline queue, one retry), so the caller can
+ * answer 503 instead of hanging. Workers block on Redis and must retry forever (BullMQ requires
+ * `maxRetriesPerRequest: null`, of every node's connection on a cluster). Whoever creates a
+ * connection quits it: BullMQ does not close connections it was given.
  */
-export function createRedisConnection(url: string, role: RedisRole): Redis {
-  if (role === 'producer') {
-    return new Redis(url, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: 2_000,
-      commandTimeout: 2_000,
-    });
+export function createRedisConnection(target: RedisTarget, role: RedisRole): Redis {
+  const roleOptions =
+    role === 'producer'
+      ? { maxRetriesPerRequest: 1, connectTimeout: 2_000, commandTimeout: 2_000 }
+      : { maxRetriesPerRequest: null };
+  if (typeof target === 'string') {
+    return role === 'producer'
+      ? new SingleRedis(target, { ...roleOptions, enableOfflineQueue: false })
+      : new SingleRedis(target, { ...roleOptions, enableReadyCheck: true });
   }
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+  return new Cluster(target.nodes, {
+    enableOfflineQueue: role !== 'producer',
+    enableReadyCheck: true,
+    redisOptions: {
+      ...roleOptions,
+      ...(target.username ? { username: target.username } : {}),
+      ...(target.password ? { password: target.password } : {}),
+      ...(target.tls ? { tls: {} } : {}),
+    },
+  });
 }
 
 /** Resolves once the connection is ready, or rejects after `timeoutMs`. */

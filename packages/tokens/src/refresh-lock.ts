@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RedisKeys } from '@minapush/queues';
-import type { Redis } from 'ioredis';
+import type { Redis, RedisKeys } from '@minapush/queues';
 
 // Deletes the lock only if this holder still owns it: a holder whose lease ran out must not
 // release the lock that another process took after it.

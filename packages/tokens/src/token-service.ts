@@ -1,8 +1,7 @@
 import type { WechatAppConfig } from '@minapush/config';
 import type { Database } from '@minapush/db';
-import { redisKeys } from '@minapush/queues';
+import { type Redis, redisKeys } from '@minapush/queues';
 import { RequestNotSentError, type WechatClient } from '@minapush/wechat';
-import type { Redis } from 'ioredis';
 import { createAppHealth } from './app-health.js';
 import { nextChinaMidnight } from './china-day.js';
 import { type BudgetPolicy, createFetchBudget, type FetchKind } from './fetch-budget.js';

@@ -1,5 +1,4 @@
-import type { RedisKeys } from '@minapush/queues';
-import type { Redis } from 'ioredis';
+import type { Redis, RedisKeys } from '@minapush/queues';
 
 export interface CentralToken {
   accessToken: string;
