@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import type { WechatAppConfig } from '@minapush/config';
+import { clusterQueuePrefix, redisClusterNodesSchema, type WechatAppConfig } from '@minapush/config';
 import { createDatabase } from '@minapush/db';
 import {
   createCreditIngestWorker,
@@ -23,6 +23,7 @@ import { createTokenService } from '@minapush/tokens';
 import { createWechatClient } from '@minapush/wechat';
 import { createSandbox } from '@minapush/wechat-sandbox';
 import { Queue } from 'bullmq';
+import { Cluster } from 'ioredis';
 import {
   createDispatcherMetrics,
   createDispatcherQueues,
@@ -65,6 +66,8 @@ export interface HarnessOptions {
   sendRateRecoveryMs?: number;
   /** a Redis of the test's own (a test that flushes Redis must not flush the other suites') */
   redisUrl?: string;
+  /** a Redis Cluster instead, as REDIS_CLUSTER_NODES names it: the prefix gets its hash tag */
+  redisClusterNodes?: string;
 }
 
 async function listen(app: { listen: (port: number, host: string) => import('node:http').Server }) {
@@ -113,14 +116,19 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
     tokenMode: 'stable',
     sendRatePerSecond: options.sendRatePerSecond ?? 1_000,
   };
-  const prefix = `test-${randomUUID()}`;
+  // QUEUE_PREFIX, and the prefix the apps make of it (as serviceSettings does)
+  const prefixSetting = `test-${randomUUID()}`;
+  const redisCluster = options.redisClusterNodes
+    ? redisClusterNodesSchema.parse(options.redisClusterNodes)
+    : undefined;
+  const prefix = redisCluster ? clusterQueuePrefix(prefixSetting) : prefixSetting;
   const redisUrl = options.redisUrl ?? REDIS_URL;
   const apiKey = `key-${randomUUID()}`;
   const now = options.now ?? Date.now;
   const db = createDatabase({ url: DATABASE_URL, maxConnections: 20 });
   const connections: Redis[] = [];
   const connection = (role: 'producer' | 'worker') => {
-    const redis = createRedisConnection(redisUrl, role);
+    const redis = createRedisConnection(redisCluster ?? redisUrl, role);
     connections.push(redis);
     return redis;
   };
@@ -225,7 +233,9 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
   const harness = {
     app,
     prefix,
+    prefixSetting,
     redisUrl,
+    redisClusterNodes: options.redisClusterNodes,
     /** a producer connection, for a test that reads what the dispatcher keeps in Redis */
     redis: producer,
     sandboxUrl: sandboxHttp.url,
@@ -381,12 +391,15 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
       await bulkQueue.close();
       await creditQueue.close();
       await fanOutQueue.close();
-      // everything this harness put in Redis, BullMQ's keys and ours, shares its prefix
-      for (let cursor = '0'; ; ) {
-        const [next, found] = await producer.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1_000);
-        if (found.length > 0) await producer.del(...found);
-        cursor = next;
-        if (cursor === '0') break;
+      // everything this harness put in Redis, BullMQ's keys and ours, shares its prefix (and on a
+      // cluster, where SCAN sees one node's keys, its hash tag's slot: one node's, but each is read)
+      for (const node of producer instanceof Cluster ? producer.nodes('master') : [producer]) {
+        for (let cursor = '0'; ; ) {
+          const [next, found] = await node.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1_000);
+          if (found.length > 0) await node.del(...found);
+          cursor = next;
+          if (cursor === '0') break;
+        }
       }
       for (const redis of connections) redis.disconnect();
       await wechat.close();

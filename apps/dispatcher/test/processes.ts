@@ -1,7 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { DATABASE_URL, type DispatchHarness } from './harness.js';
 
 const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -18,9 +21,10 @@ export function spawnDispatcher(
       PATH: process.env.PATH,
       DATABASE_URL,
       REDIS_URL: h.redisUrl,
+      ...(h.redisClusterNodes ? { REDIS_CLUSTER_NODES: h.redisClusterNodes } : {}),
       WECHAT_API_BASE_URL: h.sandboxUrl,
       WECHAT_APPS: JSON.stringify([h.app]),
-      QUEUE_PREFIX: h.prefix,
+      QUEUE_PREFIX: h.prefixSetting,
       DISPATCHER_PORT: '0',
       DISPATCHER_CONCURRENCY: '20',
       MESSAGE_LEASE_MS: '2000',
@@ -72,19 +76,7 @@ export async function startRedisServer(): Promise<{
     },
   );
   const url = `redis://127.0.0.1:${port}`;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const answered = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (answered) break;
-    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not start`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitUntilListening(port, 'redis-server');
   return {
     url,
     process: child,
@@ -93,4 +85,99 @@ export async function startRedisServer(): Promise<{
       await exited(child);
     },
   };
+}
+
+/** Waits until something accepts connections on 127.0.0.1:port. */
+async function waitUntilListening(port: number, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const answered = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (answered) return;
+    if (Date.now() > deadline) throw new Error(`${what} on port ${port} did not start`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * A Redis Cluster of the test's own: three masters without replicas, keeping nothing on disk but
+ * their cluster config files (in a temporary directory, removed by `stop`). `nodes` is what
+ * REDIS_CLUSTER_NODES would say. Needs `redis-server` and `redis-cli` (with `--cluster`) on PATH.
+ */
+export async function startRedisCluster(masters = 3): Promise<{
+  nodes: string;
+  ports: number[];
+  stop: () => Promise<void>;
+}> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'minapush-cluster-'));
+  const ports: number[] = [];
+  const children: ChildProcess[] = [];
+  const stop = async () => {
+    for (const child of children) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+    await Promise.all(children.map(exited));
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < masters; i += 1) {
+      const port = await freePort();
+      // the cluster bus port, by default port + 10000, which may not exist or may be taken
+      const busPort = await freePort();
+      ports.push(port);
+      children.push(
+        spawn(
+          'redis-server',
+          [
+            '--port',
+            String(port),
+            '--bind',
+            '127.0.0.1',
+            '--cluster-enabled',
+            'yes',
+            '--cluster-port',
+            String(busPort),
+            '--cluster-config-file',
+            `nodes-${port}.conf`,
+            '--dir',
+            dir,
+            '--save',
+            '',
+            '--appendonly',
+            'no',
+          ],
+          { stdio: 'ignore' },
+        ),
+      );
+    }
+    for (const port of ports) await waitUntilListening(port, 'redis-server (cluster node)');
+    const addresses = ports.map((port) => `127.0.0.1:${port}`);
+    await promisify(execFile)('redis-cli', [
+      '--cluster',
+      'create',
+      ...addresses,
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ]);
+    // every node must know the whole slot map before a client can rely on any of them
+    const deadline = Date.now() + 30_000;
+    for (const port of ports) {
+      for (;;) {
+        const { stdout } = await promisify(execFile)('redis-cli', ['-p', String(port), 'cluster', 'info']);
+        if (stdout.includes('cluster_state:ok')) break;
+        if (Date.now() > deadline) throw new Error(`cluster node ${port} is not ok: ${stdout}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    return { nodes: addresses.join(','), ports, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
