@@ -15,7 +15,10 @@ export interface MessageProducerConnection {
   db: Database;
   /** a producer connection (`createRedisConnection(url, 'producer')`), which fails fast when Redis is down */
   redis: Redis;
-  /** BullMQ prefix of the deployment (default `minapush`) */
+  /**
+   * BullMQ prefix of the deployment (default `minapush`); on a Redis Cluster the apps' prefix is a
+   * hash tag, `{<QUEUE_PREFIX>}` (`clusterQueuePrefix` of `@minapush/config`): pass that
+   */
   prefix?: string;
   /** the app of requests that name none */
   defaultAppId: string;
