@@ -143,12 +143,14 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
   const creditQueue = new Queue(creditIngestCatalog.queue, { connection: producer, prefix });
   const fanOutQueue = new Queue(broadcastQueueName(), { connection: producer, prefix });
   fanOutQueue.on('error', () => undefined);
+  const ingestMetrics = createMetrics();
   const creditWorker = createCreditIngestWorker({
     connection: connection('worker'),
     prefix,
     db,
     logger,
     concurrency: 4,
+    metrics: ingestMetrics,
   });
   const ingest = await listen(
     createIngestServer({
@@ -164,7 +166,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
       fanOutQueue,
       boardQueues: [],
       queuePrefix: prefix,
-      metrics: createMetrics(),
+      metrics: ingestMetrics,
       logger,
     }),
   );
