@@ -8,7 +8,7 @@ import type { Queue } from 'bullmq';
 import express, { type Express, type Request } from 'express';
 import { pinoHttp } from 'pino-http';
 import { createAdminRouter } from './admin/admin-routes.js';
-import { createBroadcastsRouter, MAX_BROADCAST_BODY_BYTES } from './broadcasts/broadcasts-routes.js';
+import { createBroadcastsRouter } from './broadcasts/broadcasts-routes.js';
 import { createCreditIngestProducer } from './credits/credit-ingest-producer.js';
 import { createFormIdsRouter } from './credits/form-ids-route.js';
 import { createSeenFormIds } from './credits/seen-form-ids.js';
@@ -22,9 +22,6 @@ import { createDocsRouter } from './openapi/docs-routes.js';
 import type { SessionTokens } from './sessions/session-tokens.js';
 import { createSessionsRouter } from './sessions/sessions-route.js';
 import { createAccessTokenRouter } from './tokens/access-token-routes.js';
-
-/** Request bodies above this are refused with 413 (100 formIds of 256 characters fit easily). */
-export const MAX_BODY_BYTES = 64 * 1024;
 
 export interface ServerDeps {
   /** the configured apps; the first is the default */
@@ -90,10 +87,7 @@ export function createServer(deps: ServerDeps): Express {
     });
     next();
   });
-  // parsed first, so the general limit below does not apply to a broadcast's audience
-  app.use('/v1/broadcasts', express.json({ limit: MAX_BROADCAST_BODY_BYTES, strict: true }));
-  app.use(express.json({ limit: MAX_BODY_BYTES, strict: true }));
-  app.use(express.urlencoded({ extended: false, limit: MAX_BODY_BYTES, parameterLimit: 300 }));
+  // Bodies are read by each route (`readBody`), after its authentication: none is read here.
 
   const producer = createCreditIngestProducer(deps.creditQueue, deps.redis);
   const isApiKey = createApiKeyCheck(deps.apiKeys);
