@@ -167,6 +167,8 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
       boardQueues: [],
       queuePrefix: prefix,
       metrics: ingestMetrics,
+      loginRateLimitPerMinute: 0,
+      trustProxy: false,
       logger,
     }),
   );

@@ -106,6 +106,8 @@ const app = createServer({
   queuePrefix: config.queuePrefix,
   metrics,
   logger,
+  loginRateLimitPerMinute: config.loginRateLimitPerMinute,
+  trustProxy: config.trustProxy,
 });
 
 const server = app.listen(config.port, config.host, () => {

@@ -52,6 +52,10 @@ export interface HarnessOptions {
   secret?: string;
   /** how many sandbox apps the API serves (default 1); the first is the default app */
   appCount?: number;
+  /** POST /v1/sessions per client address per minute (default 0: tests log in often, from one address) */
+  loginRateLimitPerMinute?: number;
+  /** express's `trust proxy` (default false, as in production) */
+  trustProxy?: false | number | string[];
   /** the worker's longest wait between attempts: a tiny one takes a failing job to the failed set at once */
   maxRetryDelayMs?: number;
 }
@@ -134,6 +138,8 @@ export async function startHarness(options: HarnessOptions = {}) {
     queuePrefix: prefix,
     metrics,
     logger,
+    loginRateLimitPerMinute: options.loginRateLimitPerMinute ?? 0,
+    trustProxy: options.trustProxy ?? false,
   });
   const api = await listen(app);
 
