@@ -7,6 +7,7 @@ import {
   bulkQueueName,
   createCatalogWorker,
   dispatcherMaintenanceCatalog,
+  isDeadLettered,
   messageBulkCatalog,
   messageQueueName,
   messageSendCatalog,
@@ -263,12 +264,13 @@ export function startDispatcher(options: DispatcherOptions) {
   );
   for (const worker of workers) {
     worker.on('error', (error) => logger.warn({ err: error, queue: worker.name }, 'worker error'));
-    worker.on('failed', (job, error) =>
+    worker.on('failed', (job, error) => {
+      if (job && isDeadLettered(job)) metrics.jobsDeadLettered.inc({ queue: worker.name });
       logger.warn(
         { queue: worker.name, jobId: job?.id, attemptsMade: job?.attemptsMade, err: error },
-        'job failed; BullMQ retries it while it has attempts left',
-      ),
-    );
+        'job failed; BullMQ retries it while it has attempts left, then keeps it in the failed set',
+      );
+    });
   }
   for (const app of options.apps) metrics.sendRate.set({ app: app.appId }, app.sendRatePerSecond);
 

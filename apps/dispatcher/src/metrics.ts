@@ -44,6 +44,12 @@ export function createDispatcherMetrics(options: { defaultMetrics?: boolean } = 
       labelNames: ['app'] as const,
       registers,
     }),
+    jobsDeadLettered: new Counter({
+      name: 'minapush_jobs_dead_lettered_total',
+      help: 'jobs that failed their last attempt and wait in the failed set (Bull Board) for an operator',
+      labelNames: ['queue'] as const,
+      registers,
+    }),
     reconciled: new Counter({
       name: 'minapush_reconciled_total',
       help: 'work Postgres still had that the reconciler gave a job again, by kind',

@@ -151,12 +151,14 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
   const creditQueue = new Queue(creditIngestCatalog.queue, { connection: producer, prefix });
   const fanOutQueue = new Queue(broadcastQueueName(), { connection: producer, prefix });
   fanOutQueue.on('error', () => undefined);
+  const ingestMetrics = createMetrics();
   const creditWorker = createCreditIngestWorker({
     connection: connection('worker'),
     prefix,
     db,
     logger,
     concurrency: 4,
+    metrics: ingestMetrics,
   });
   const ingest = await listen(
     createIngestServer({
@@ -172,7 +174,9 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
       fanOutQueue,
       boardQueues: [],
       queuePrefix: prefix,
-      metrics: createMetrics(),
+      metrics: ingestMetrics,
+      loginRateLimitPerMinute: 0,
+      trustProxy: false,
       logger,
     }),
   );

@@ -18,6 +18,8 @@ describe('loadConfig', () => {
       apiKeys: [],
       admin: undefined,
       weakSessionSecret: false,
+      loginRateLimitPerMinute: 60,
+      trustProxy: false,
     });
     expect(config.apps).toEqual([
       { appId: 'wxa', secret: 's-123', tokenMode: 'stable', sendRatePerSecond: 500 },
@@ -72,5 +74,22 @@ describe('loadConfig', () => {
       tls: false,
     });
     expect(config.queuePrefix).toBe('{shop-a}');
+  });
+
+  it('reads the login rate limit and which proxies to trust, and refuses a trust that anyone could spoof', () => {
+    expect(loadConfig({ ...minimal, SESSION_RATE_LIMIT_PER_MINUTE: '0' }).loginRateLimitPerMinute).toBe(0);
+    expect(loadConfig({ ...minimal, TRUST_PROXY: 'off' }).trustProxy).toBe(false);
+    expect(loadConfig({ ...minimal, TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ ...minimal, TRUST_PROXY: 'loopback, 10.0.0.0/8,::1' }).trustProxy).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      '::1',
+    ]);
+    for (const spoofable of ['true', '10.0.0.0/33', 'nginx']) {
+      expect(() => loadConfig({ ...minimal, TRUST_PROXY: spoofable })).toThrow(/TRUST_PROXY/);
+    }
+    expect(() => loadConfig({ ...minimal, SESSION_RATE_LIMIT_PER_MINUTE: '-1' })).toThrow(
+      /SESSION_RATE_LIMIT_PER_MINUTE/,
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import {
   apiKeysSchema,
   parseEnvironment,
@@ -8,6 +9,40 @@ import {
   WECHAT_APPS_HINT,
 } from '@minapush/config';
 import { z } from 'zod';
+
+/** express's `trust proxy`: no proxy, a number of proxies in front, or the proxies' addresses. */
+export type TrustProxy = false | number | string[];
+
+const PROXY_KEYWORDS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_KEYWORDS.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+const trustProxySchema = z
+  .string()
+  .optional()
+  .transform((value, ctx): TrustProxy => {
+    const text = value?.trim().toLowerCase() ?? '';
+    if (text === '' || text === 'false' || text === 'off' || text === '0') return false;
+    if (/^\d+$/.test(text)) return Number(text);
+    const entries = text.split(',').map((entry) => entry.trim());
+    if (text === 'true' || !entries.every(isProxyAddress)) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'give the number of proxies in front of the API (1 for one nginx), or their addresses (loopback, 10.0.0.0/8, …), comma-separated; `true` would let any client choose its own address',
+      });
+      return z.NEVER;
+    }
+    return entries;
+  });
 
 const environmentSchema = z.object({
   ...serviceEnvironmentShape,
@@ -23,6 +58,8 @@ const environmentSchema = z.object({
   ADMIN_USERNAME: z.string().optional(),
   ADMIN_PASSWORD: z.string().optional(),
   INGEST_WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(4),
+  SESSION_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(60),
+  TRUST_PROXY: trustProxySchema,
 });
 
 export type IngestConfig = ReturnType<typeof loadConfig>;
@@ -47,6 +84,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     session: { secret: parsed.SESSION_SECRET, ttlSeconds: parsed.SESSION_TTL_SECONDS },
     admin,
     ingestWorkerConcurrency: parsed.INGEST_WORKER_CONCURRENCY,
+    /** POST /v1/sessions per client address per minute; 0 = no limit */
+    loginRateLimitPerMinute: parsed.SESSION_RATE_LIMIT_PER_MINUTE,
+    /** which reverse proxies' X-Forwarded-For to believe for the client address */
+    trustProxy: parsed.TRUST_PROXY,
     /** short session secrets are accepted but weak; main.ts warns about them */
     weakSessionSecret: parsed.SESSION_SECRET.length < 32,
   };

@@ -8,6 +8,7 @@ import {
   createRedisConnection,
   creditIngestCatalog,
   dispatcherMaintenanceCatalog,
+  isDeadLettered,
   messageQueueName,
 } from '@minapush/queues';
 import { createTokenService, logTokenEvent } from '@minapush/tokens';
@@ -63,6 +64,7 @@ const tokens = createTokenService({
   leaseMs: 3 * config.wechatTimeoutMs,
   onEvent: (event) => logTokenEvent(logger, event),
 });
+const metrics = createMetrics({ defaultMetrics: true });
 const worker =
   config.ingestWorkerConcurrency > 0
     ? createCreditIngestWorker({
@@ -71,14 +73,22 @@ const worker =
         db,
         logger: logger.child({ component: 'credit-ingest-worker' }),
         concurrency: config.ingestWorkerConcurrency,
+        metrics,
       })
     : undefined;
-worker?.on('failed', (job, error) =>
-  logger.warn(
-    { jobId: job?.id, attempts: job?.attemptsMade, err: error },
-    'credit ingest job failed; it will be retried',
-  ),
-);
+worker?.on('failed', (job, error) => {
+  if (job && isDeadLettered(job)) {
+    logger.error(
+      { jobId: job.id, attempts: job.attemptsMade, err: error },
+      'credit ingest job failed its last attempt: it waits in the failed set; retry it from Bull Board',
+    );
+  } else {
+    logger.warn(
+      { jobId: job?.id, attempts: job?.attemptsMade, err: error },
+      'credit ingest job failed; it will be retried',
+    );
+  }
+});
 worker?.on('error', (error) => logger.warn({ err: error }, 'credit ingest worker error'));
 
 const app = createServer({
@@ -94,8 +104,10 @@ const app = createServer({
   fanOutQueue,
   boardQueues: [creditQueue, ...messageQueues],
   queuePrefix: config.queuePrefix,
-  metrics: createMetrics({ defaultMetrics: true }),
+  metrics,
   logger,
+  loginRateLimitPerMinute: config.loginRateLimitPerMinute,
+  trustProxy: config.trustProxy,
 });
 
 const server = app.listen(config.port, config.host, () => {

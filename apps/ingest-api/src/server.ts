@@ -1,14 +1,15 @@
 import type { WechatAppConfig } from '@minapush/config';
 import type { Database } from '@minapush/db';
 import type { Logger } from '@minapush/logger';
-import type { Redis } from '@minapush/queues';
+import { type Redis, redisKeys } from '@minapush/queues';
 import type { TokenService } from '@minapush/tokens';
 import type { WechatClient } from '@minapush/wechat';
 import type { Queue } from 'bullmq';
 import express, { type Express, type Request } from 'express';
 import { pinoHttp } from 'pino-http';
 import { createAdminRouter } from './admin/admin-routes.js';
-import { createBroadcastsRouter, MAX_BROADCAST_BODY_BYTES } from './broadcasts/broadcasts-routes.js';
+import { createBroadcastsRouter } from './broadcasts/broadcasts-routes.js';
+import type { TrustProxy } from './config.js';
 import { createCreditIngestProducer } from './credits/credit-ingest-producer.js';
 import { createFormIdsRouter } from './credits/form-ids-route.js';
 import { createSeenFormIds } from './credits/seen-form-ids.js';
@@ -19,12 +20,10 @@ import { createErrorHandler, notFoundHandler } from './http/error-handler.js';
 import { createMessagesRouter } from './messages/messages-routes.js';
 import type { Metrics } from './metrics/metrics.js';
 import { createDocsRouter } from './openapi/docs-routes.js';
+import { createLoginRateLimit } from './sessions/login-rate-limit.js';
 import type { SessionTokens } from './sessions/session-tokens.js';
 import { createSessionsRouter } from './sessions/sessions-route.js';
 import { createAccessTokenRouter } from './tokens/access-token-routes.js';
-
-/** Request bodies above this are refused with 413 (100 formIds of 256 characters fit easily). */
-export const MAX_BODY_BYTES = 64 * 1024;
 
 export interface ServerDeps {
   /** the configured apps; the first is the default */
@@ -47,6 +46,10 @@ export interface ServerDeps {
   queuePrefix: string;
   metrics: Metrics;
   logger: Logger;
+  /** POST /v1/sessions per client address per minute; 0 = no limit */
+  loginRateLimitPerMinute: number;
+  /** which reverse proxies' X-Forwarded-For gives the client address (`false`: none) */
+  trustProxy: TrustProxy;
   now?: () => Date;
 }
 
@@ -68,7 +71,8 @@ export function createServer(deps: ServerDeps): Express {
   const now = deps.now ?? (() => new Date());
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // the client address that POST /v1/sessions is rate limited by
+  app.set('trust proxy', deps.trustProxy);
 
   // Request logs are info-level lines; below that level the middleware would still cost a child
   // logger per request, so it is left out.
@@ -90,10 +94,7 @@ export function createServer(deps: ServerDeps): Express {
     });
     next();
   });
-  // parsed first, so the general limit below does not apply to a broadcast's audience
-  app.use('/v1/broadcasts', express.json({ limit: MAX_BROADCAST_BODY_BYTES, strict: true }));
-  app.use(express.json({ limit: MAX_BODY_BYTES, strict: true }));
-  app.use(express.urlencoded({ extended: false, limit: MAX_BODY_BYTES, parameterLimit: 300 }));
+  // Bodies are read by each route (`readBody`), after its authentication: none is read here.
 
   const producer = createCreditIngestProducer(deps.creditQueue, deps.redis);
   const isApiKey = createApiKeyCheck(deps.apiKeys);
@@ -118,6 +119,11 @@ export function createServer(deps: ServerDeps): Express {
       wechat: deps.wechat,
       sessions: deps.sessions,
       producer,
+      limitLogins: createLoginRateLimit({
+        redis: deps.redis,
+        keyPrefix: redisKeys(deps.queuePrefix).loginRateWindow,
+        perMinute: deps.loginRateLimitPerMinute,
+      }),
       metrics: deps.metrics,
       logger: deps.logger,
       now,

@@ -52,6 +52,12 @@ export interface HarnessOptions {
   secret?: string;
   /** how many sandbox apps the API serves (default 1); the first is the default app */
   appCount?: number;
+  /** POST /v1/sessions per client address per minute (default 0: tests log in often, from one address) */
+  loginRateLimitPerMinute?: number;
+  /** express's `trust proxy` (default false, as in production) */
+  trustProxy?: false | number | string[];
+  /** the worker's longest wait between attempts: a tiny one takes a failing job to the failed set at once */
+  maxRetryDelayMs?: number;
 }
 
 async function createSandboxApp(sandboxUrl: string) {
@@ -94,10 +100,19 @@ export async function startHarness(options: HarnessOptions = {}) {
   fanOutQueue.on('error', () => undefined);
   creditQueue.on('error', () => undefined);
   const workerConnection = createRedisConnection(REDIS_URL, 'worker');
+  const metrics = createMetrics();
   const worker: Worker | undefined =
     options.worker === false
       ? undefined
-      : createCreditIngestWorker({ connection: workerConnection, prefix, db, logger, concurrency: 2 });
+      : createCreditIngestWorker({
+          connection: workerConnection,
+          prefix,
+          db,
+          logger,
+          concurrency: 2,
+          metrics,
+          ...(options.maxRetryDelayMs === undefined ? {} : { maxRetryDelayMs: options.maxRetryDelayMs }),
+        });
   const wechat = createWechatClient({ baseUrl: sandboxHttp.url, timeoutMs: 2_000 });
   const apps = sandboxApps.map((sandboxApp) => ({
     ...sandboxApp,
@@ -106,7 +121,6 @@ export async function startHarness(options: HarnessOptions = {}) {
     sendRatePerSecond: 20,
   }));
   const messageQueues = new Map<string, Queue>();
-  const metrics = createMetrics();
   const tokens = createTokenService({ redis, wechat, db, apps, keyPrefix: prefix });
 
   const app = createServer({
@@ -124,6 +138,8 @@ export async function startHarness(options: HarnessOptions = {}) {
     queuePrefix: prefix,
     metrics,
     logger,
+    loginRateLimitPerMinute: options.loginRateLimitPerMinute ?? 0,
+    trustProxy: options.trustProxy ?? false,
   });
   const api = await listen(app);
 

@@ -24,11 +24,11 @@ const unrouted = fc
   .map((path) => `/r${path.startsWith('/') ? '' : '/'}${path}`);
 const brokenJson = fc.string({ maxLength: 40 }).map((text) => `{"broken": ${text}`);
 
-/** Requests of kinds whose answer does not depend on the random part: 404, 400, 401. */
+/** Requests of kinds whose answer does not depend on the random part: 404, 401, 400. */
 const probe: fc.Arbitrary<Probe> = fc.oneof(
   unrouted.map((path) => ({ method: 'GET' as const, path })),
   fc.tuple(unrouted, brokenJson).map(([path, brokenBody]) => ({ method: 'POST' as const, path, brokenBody })),
-  // refused by the broadcasts body parser, before any route is matched
+  // matched as /v1/broadcasts/:id/cancel, refused by its authentication before the body is read
   fc.tuple(segment, brokenJson).map(([id, brokenBody]) => ({
     method: 'POST' as const,
     path: `/v1/broadcasts/${id}/cancel`,
@@ -38,6 +38,8 @@ const probe: fc.Arbitrary<Probe> = fc.oneof(
   unrouted.map((path) => ({ method: 'GET' as const, path: `/admin/queues${path.slice(2)}` })),
   // matched as /v1/messages/:id, refused by the route's authentication
   segment.map((id) => ({ method: 'GET' as const, path: `/v1/messages/${id}` })),
+  // matched as /v1/sessions, refused by its body parser
+  brokenJson.map((brokenBody) => ({ method: 'POST' as const, path: '/v1/sessions', brokenBody })),
 );
 
 async function send(request: Probe): Promise<number> {
@@ -64,8 +66,10 @@ describe('the HTTP metrics', () => {
       { method: 'POST', path: '/v1/broadcasts/warm-up/cancel', brokenBody: '{"broken": ' },
       { method: 'GET', path: '/admin/queues/warm-up' },
       { method: 'GET', path: '/v1/messages/warm-up' },
+      { method: 'POST', path: '/v1/sessions', brokenBody: '{"broken": ' },
     ];
-    expect(await Promise.all(warmUp.map(send))).toEqual([404, 400, 400, 401, 401]);
+    // a body is read only once a route and its authentication accepted the request
+    expect(await Promise.all(warmUp.map(send))).toEqual([404, 404, 401, 401, 401, 400]);
     await seriesOfHttpMetrics(); // the scrape's own series
     const before = await seriesOfHttpMetrics();
 
@@ -85,10 +89,15 @@ describe('the HTTP metrics', () => {
         .filter((line) => line.startsWith('minapush_http_requests_total{'))
         .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
     expect(total(after) - total(before)).toBe(1_000 + 1); // the probes and the scrape `before`
-    // under the fixed labels: a route's pattern, or `unmatched` also when the body failed to parse
+    // under the fixed labels: a route's pattern, or `unmatched`
     expect(after).toContainEqual(
       expect.stringMatching(
-        /^minapush_http_requests_total\{method="POST",route="unmatched",status="400"\} \d+$/,
+        /^minapush_http_requests_total\{method="POST",route="unmatched",status="404"\} \d+$/,
+      ),
+    );
+    expect(after).toContainEqual(
+      expect.stringMatching(
+        /^minapush_http_requests_total\{method="POST",route="\/v1\/sessions",status="400"\} \d+$/,
       ),
     );
     expect(after).toContainEqual(

@@ -1,6 +1,7 @@
 import { type Job, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
 import type { JobNameOf, JobPayloadOf, QueueCatalog } from './job-catalog.js';
 import { parseCatalogJob } from './job-catalog.js';
+import { cappedBackoffStrategy } from './retry-policy.js';
 
 /** One handler per job name of a catalog, each given its parsed, typed payload. */
 export type CatalogHandlers<C extends QueueCatalog> = {
@@ -18,7 +19,8 @@ export interface CatalogWorkerOptions<C extends QueueCatalog> extends WorkerOpti
 /**
  * A BullMQ worker bound to its catalog, as trigger.dev's redis-worker binds name → schema →
  * handler: every job is parsed against its name's schema and handed to that name's handler. A job
- * whose name or payload the catalog does not know fails at once, without retries.
+ * whose name or payload the catalog does not know fails at once, without retries. Capped
+ * backoff (`retry-policy.ts`) is computed by this worker unless `settings` say otherwise.
  */
 export function createCatalogWorker<C extends QueueCatalog>(options: CatalogWorkerOptions<C>): Worker {
   const { catalog, queueName, handlers, ...workerOptions } = options;
@@ -38,6 +40,7 @@ export function createCatalogWorker<C extends QueueCatalog>(options: CatalogWork
       ) => Promise<unknown>;
       return handler(parsed.payload, job, token);
     },
-    workerOptions,
+    // jobs of a catalog with capped backoff need the strategy on every worker that takes them
+    { ...workerOptions, settings: { backoffStrategy: cappedBackoffStrategy(), ...workerOptions.settings } },
   );
 }

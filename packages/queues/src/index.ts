@@ -11,6 +11,7 @@ export {
 } from './broadcasts/catalog.js';
 export { type CatalogHandlers, type CatalogWorkerOptions, createCatalogWorker } from './catalog-worker.js';
 export {
+  CREDIT_INGEST_RETRY_BUDGET_MS,
   creditIngestCatalog,
   creditToStoreSchema,
   MAX_CREDITS_PER_BATCH,
@@ -81,6 +82,16 @@ export {
   waitUntilReady,
 } from './redis-connection.js';
 export { type RedisKeys, redisKeys } from './redis-keys.js';
+export {
+  CAPPED_BACKOFF_TYPE,
+  type CappedBackoff,
+  cappedBackoffDelay,
+  cappedBackoffStrategy,
+  cappedRetries,
+  isDeadLettered,
+  MAX_RETRY_DELAY_MS,
+  nominalRetryDelays,
+} from './retry-policy.js';
 export {
   type RefreshIfDuePayload,
   refreshIfDueSchema,

@@ -21,6 +21,11 @@ export function redisKeys(prefix: string) {
     // credit intake (apps/ingest-api)
     /** a formId handed over recently: its duplicates are answered without Postgres */
     seenFormId: (appId: string, formId: string) => `${prefix}:seen-form-id:${appId}:${formId}`,
+    /**
+     * rate-limiter-flexible's key prefix (its key is `<prefix>:<client address>`): logins
+     * (POST /v1/sessions) from one address in the current minute
+     */
+    loginRateWindow: `${prefix}:login-rate`,
 
     // sending (apps/dispatcher)
     /**

@@ -21,6 +21,7 @@ import type { Queue } from 'bullmq';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { ApiError } from '../http/api-error.js';
+import { readBody } from '../http/request-body.js';
 import { parseRequest } from '../http/validation.js';
 
 const QUEUE_RETRY_AFTER_SECONDS = 5;
@@ -121,83 +122,88 @@ export function createBroadcastsRouter(deps: BroadcastsRouteDeps): Router {
   const now = deps.now ?? (() => new Date());
   const router = Router();
 
-  router.post('/v1/broadcasts', deps.authenticate, async (req, res) => {
-    const body = parseRequest(broadcastRequestSchema, req.body);
-    const appId = body.appId ?? deps.defaultAppId;
-    if (!deps.appIds.includes(appId)) {
-      throw new ApiError(
-        422,
-        'unknown_app',
-        `Unknown appId ${appId}; broadcasts can be sent for ${deps.appIds.join(', ')}.`,
-      );
-    }
-    // the same normalisation and value rules as a single message; the openid is not part of them
-    const normalised = normaliseMessageRequest(
-      { openid: '(broadcast)', kind: body.kind, templateId: body.templateId, data: body.data, appId },
-      deps.defaultAppId,
-    );
-    if (!normalised.ok) {
-      throw new ApiError(422, 'invalid_data', normalised.message, { field: normalised.field });
-    }
-    if (deps.redis.status !== 'ready') throw queueUnavailable();
-
-    const sendAt = body.sendAt === undefined ? undefined : new Date(body.sendAt);
-    const audience =
-      body.audience.type === 'all'
-        ? body.audience
-        : { type: 'openids' as const, openids: [...new Set(body.audience.openids)] };
-    const toCreate: BroadcastToCreate = {
-      appId,
-      kind: body.kind,
-      templateId: body.templateId,
-      data: normalised.message.data,
-      page: body.page,
-      audience,
-      sendAt,
-    };
-    const { idempotencyKey } = body;
-    // hashed only under a key: an audience of 100,000 openids takes about 0.1 s of CPU to hash
-    // (measured here on a loaded machine), several times what parsing it took
-    const hash = idempotencyKey === undefined ? undefined : broadcastRequestHash(toCreate);
-    const { created, broadcast } = await createBroadcast(deps.db, {
-      ...toCreate,
-      idempotencyKey,
-      requestHash: hash,
-    });
-    if (!created && broadcast.requestHash !== hash) {
-      throw new ApiError(
-        409,
-        'idempotency_key_reused',
-        'This idempotencyKey was used before with a different broadcast; use a new key for a new broadcast, or resend the first request unchanged.',
-      );
-    }
-    // A replay queues a still-scheduled broadcast's fan-out again: it heals a crash or a refused
-    // add between the insert and the add, and BullMQ ignores a job id it already holds. A broadcast
-    // past scheduled (started, paused or cancelled) gets no job from a replay: its fan-out has run
-    // or must not, and the reconciler sees to one cut short.
-    if (broadcast.status === 'scheduled') {
-      try {
-        await enqueueBroadcastFanOut(
-          deps.fanOutQueue,
-          broadcast.id,
-          Math.max(0, (broadcast.sendAt?.getTime() ?? 0) - now().getTime()),
+  router.post(
+    '/v1/broadcasts',
+    deps.authenticate,
+    ...readBody(MAX_BROADCAST_BODY_BYTES),
+    async (req, res) => {
+      const body = parseRequest(broadcastRequestSchema, req.body);
+      const appId = body.appId ?? deps.defaultAppId;
+      if (!deps.appIds.includes(appId)) {
+        throw new ApiError(
+          422,
+          'unknown_app',
+          `Unknown appId ${appId}; broadcasts can be sent for ${deps.appIds.join(', ')}.`,
         );
-      } catch (error) {
-        let apiError: ApiError;
-        if (idempotencyKey === undefined) {
-          // without its job the broadcast would never start: take it back so a retry starts one
-          await deleteUnstartedBroadcast(deps.db, broadcast.id);
-          apiError = queueUnavailable();
-        } else {
-          // under a key a retry is safe and heals it, and an earlier answer may have named it: keep it
-          apiError = storedButNotQueued(broadcast.id);
-        }
-        apiError.cause = error;
-        throw apiError;
       }
-    }
-    res.status(202).json({ id: broadcast.id, status: broadcast.status });
-  });
+      // the same normalisation and value rules as a single message; the openid is not part of them
+      const normalised = normaliseMessageRequest(
+        { openid: '(broadcast)', kind: body.kind, templateId: body.templateId, data: body.data, appId },
+        deps.defaultAppId,
+      );
+      if (!normalised.ok) {
+        throw new ApiError(422, 'invalid_data', normalised.message, { field: normalised.field });
+      }
+      if (deps.redis.status !== 'ready') throw queueUnavailable();
+
+      const sendAt = body.sendAt === undefined ? undefined : new Date(body.sendAt);
+      const audience =
+        body.audience.type === 'all'
+          ? body.audience
+          : { type: 'openids' as const, openids: [...new Set(body.audience.openids)] };
+      const toCreate: BroadcastToCreate = {
+        appId,
+        kind: body.kind,
+        templateId: body.templateId,
+        data: normalised.message.data,
+        page: body.page,
+        audience,
+        sendAt,
+      };
+      const { idempotencyKey } = body;
+      // hashed only under a key: an audience of 100,000 openids takes about 0.1 s of CPU to hash
+      // (measured here on a loaded machine), several times what parsing it took
+      const hash = idempotencyKey === undefined ? undefined : broadcastRequestHash(toCreate);
+      const { created, broadcast } = await createBroadcast(deps.db, {
+        ...toCreate,
+        idempotencyKey,
+        requestHash: hash,
+      });
+      if (!created && broadcast.requestHash !== hash) {
+        throw new ApiError(
+          409,
+          'idempotency_key_reused',
+          'This idempotencyKey was used before with a different broadcast; use a new key for a new broadcast, or resend the first request unchanged.',
+        );
+      }
+      // A replay queues a still-scheduled broadcast's fan-out again: it heals a crash or a refused
+      // add between the insert and the add, and BullMQ ignores a job id it already holds. A broadcast
+      // past scheduled (started, paused or cancelled) gets no job from a replay: its fan-out has run
+      // or must not, and the reconciler sees to one cut short.
+      if (broadcast.status === 'scheduled') {
+        try {
+          await enqueueBroadcastFanOut(
+            deps.fanOutQueue,
+            broadcast.id,
+            Math.max(0, (broadcast.sendAt?.getTime() ?? 0) - now().getTime()),
+          );
+        } catch (error) {
+          let apiError: ApiError;
+          if (idempotencyKey === undefined) {
+            // without its job the broadcast would never start: take it back so a retry starts one
+            await deleteUnstartedBroadcast(deps.db, broadcast.id);
+            apiError = queueUnavailable();
+          } else {
+            // under a key a retry is safe and heals it, and an earlier answer may have named it: keep it
+            apiError = storedButNotQueued(broadcast.id);
+          }
+          apiError.cause = error;
+          throw apiError;
+        }
+      }
+      res.status(202).json({ id: broadcast.id, status: broadcast.status });
+    },
+  );
 
   router.get('/v1/broadcasts/:id', deps.authenticate, async (req, res) => {
     const view = await findBroadcastView(deps.db, String(req.params.id));

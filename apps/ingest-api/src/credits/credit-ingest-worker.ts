@@ -1,7 +1,16 @@
 import { type Database, recordUser, storeCreditBatch } from '@minapush/db';
 import type { Logger } from '@minapush/logger';
-import { creditIngestCatalog, parseCatalogJob, type Redis, UnknownJobError } from '@minapush/queues';
+import {
+  cappedBackoffStrategy,
+  creditIngestCatalog,
+  isDeadLettered,
+  MAX_RETRY_DELAY_MS,
+  parseCatalogJob,
+  type Redis,
+  UnknownJobError,
+} from '@minapush/queues';
 import { UnrecoverableError, Worker } from 'bullmq';
+import type { Metrics } from '../metrics/metrics.js';
 
 export interface CreditIngestWorkerOptions {
   connection: Redis;
@@ -9,11 +18,19 @@ export interface CreditIngestWorkerOptions {
   db: Database;
   logger: Logger;
   concurrency?: number;
+  /** counts the jobs that land in the failed set for good */
+  metrics: Pick<Metrics, 'jobsDeadLettered'>;
+  /** the longest wait between two attempts (tests give a tiny one) */
+  maxRetryDelayMs?: number;
 }
 
-/** Writes accepted credit batches and user sightings to Postgres, in the order they arrive. */
+/**
+ * Writes accepted credit batches and user sightings to Postgres, in the order they arrive. A job
+ * that keeps failing (Postgres down) is retried with capped backoff for about a day, then kept in
+ * the failed set, the dead letters, and counted in `minapush_jobs_dead_lettered_total`.
+ */
 export function createCreditIngestWorker(options: CreditIngestWorkerOptions): Worker {
-  return new Worker(
+  const worker = new Worker(
     creditIngestCatalog.queue,
     async (job) => {
       let parsed: ReturnType<typeof parseCatalogJob<typeof creditIngestCatalog>>;
@@ -42,6 +59,15 @@ export function createCreditIngestWorker(options: CreditIngestWorkerOptions): Wo
       log.debug({ stored: result.stored, offered: batch.credits.length }, 'credit batch stored');
       return result;
     },
-    { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency ?? 4 },
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency ?? 4,
+      settings: { backoffStrategy: cappedBackoffStrategy(options.maxRetryDelayMs ?? MAX_RETRY_DELAY_MS) },
+    },
   );
+  worker.on('failed', (job) => {
+    if (job && isDeadLettered(job)) options.metrics.jobsDeadLettered.inc({ queue: worker.name });
+  });
+  return worker;
 }

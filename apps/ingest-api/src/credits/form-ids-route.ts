@@ -4,6 +4,7 @@ import { appIdSchema, noControlCharacters } from '@minapush/queues';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { ApiError } from '../http/api-error.js';
+import { readBody } from '../http/request-body.js';
 import { parseRequest } from '../http/validation.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { type CreditIngestProducer, queueUnavailable } from './credit-ingest-producer.js';
@@ -73,7 +74,7 @@ export interface FormIdsRouteDeps {
 /** POST /v1/form-ids: a user's formIds and prepay_ids, kept for sending later. */
 export function createFormIdsRouter(deps: FormIdsRouteDeps): Router {
   const router = Router();
-  router.post('/v1/form-ids', deps.authenticate, async (req, res) => {
+  router.post('/v1/form-ids', deps.authenticate, ...readBody(), async (req, res) => {
     if (req.body === undefined) {
       throw new ApiError(
         400,

@@ -4,6 +4,7 @@ import { appIdSchema, noControlCharacters } from '@minapush/queues';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { ApiError } from '../http/api-error.js';
+import { readBody } from '../http/request-body.js';
 import { parseRequest } from '../http/validation.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { CreditIngestProducer } from './credit-ingest-producer.js';
@@ -51,7 +52,7 @@ export interface SubscriptionsRouteDeps {
 /** POST /v1/subscriptions: each `accept` is one credit to send that template to that user. */
 export function createSubscriptionsRouter(deps: SubscriptionsRouteDeps): Router {
   const router = Router();
-  router.post('/v1/subscriptions', deps.authenticate, async (req, res) => {
+  router.post('/v1/subscriptions', deps.authenticate, ...readBody(), async (req, res) => {
     const body = parseRequest(subscriptionsBodySchema, req.body);
     // wx.requestSubscribeMessage's result also carries `errMsg`; it is not a template.
     const answers = Object.entries(body.results).filter(([key]) => key !== 'errMsg');

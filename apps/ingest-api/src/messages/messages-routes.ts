@@ -8,6 +8,7 @@ import {
 } from '@minapush/queues';
 import { type RequestHandler, Router } from 'express';
 import { ApiError } from '../http/api-error.js';
+import { readBody } from '../http/request-body.js';
 
 const QUEUE_RETRY_AFTER_SECONDS = 5;
 
@@ -75,7 +76,7 @@ export function describeMessage(message: Message) {
 /** POST /v1/messages sends one message to one user; GET /v1/messages/:id tells how it went. */
 export function createMessagesRouter(deps: MessagesRouteDeps): Router {
   const router = Router();
-  router.post('/v1/messages', deps.authenticate, async (req, res) => {
+  router.post('/v1/messages', deps.authenticate, ...readBody(), async (req, res) => {
     let result: Awaited<ReturnType<typeof enqueueMessage>>;
     try {
       // the producer validates the body as unknown input; the cast only satisfies its signature

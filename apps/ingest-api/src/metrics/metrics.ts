@@ -32,6 +32,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['app', 'reason'] as const,
       registers,
     }),
+    jobsDeadLettered: new Counter({
+      name: 'minapush_jobs_dead_lettered_total',
+      help: 'jobs that failed their last attempt and wait in the failed set (Bull Board) for an operator',
+      labelNames: ['queue'] as const,
+      registers,
+    }),
     logins: new Counter({
       name: 'minapush_logins_total',
       help: 'POST /v1/sessions outcomes',

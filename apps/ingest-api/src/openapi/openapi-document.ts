@@ -159,7 +159,9 @@ export function buildOpenApiDocument() {
             },
             '401': errorResponse('`invalid_code`: WeChat rejected the code'),
             '422': errorResponse('unknown appId'),
-            '429': errorResponse('too many logins for this user'),
+            '429': errorResponse(
+              '`rate_limited`: more logins from this client address than SESSION_RATE_LIMIT_PER_MINUTE; `too_many_logins`: WeChat limits this user (see Retry-After)',
+            ),
             '503': errorResponse('WeChat unreachable or the app misconfigured'),
           },
         },

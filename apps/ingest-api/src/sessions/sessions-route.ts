@@ -2,11 +2,12 @@ import type { WechatAppConfig } from '@minapush/config';
 import type { Logger } from '@minapush/logger';
 import { appIdSchema, noControlCharacters } from '@minapush/queues';
 import { InvalidLoginCodeError, type WechatClient } from '@minapush/wechat';
-import { Router } from 'express';
+import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import type { CreditIngestProducer } from '../credits/credit-ingest-producer.js';
 import { findApp } from '../credits/resolve-recipient.js';
 import { ApiError } from '../http/api-error.js';
+import { readBody } from '../http/request-body.js';
 import { parseRequest } from '../http/validation.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { SessionTokens } from './session-tokens.js';
@@ -25,6 +26,8 @@ export interface SessionsRouteDeps {
   wechat: WechatClient;
   sessions: SessionTokens;
   producer: CreditIngestProducer;
+  /** answers 429 to a client address past its logins per minute */
+  limitLogins: RequestHandler;
   metrics: Metrics;
   logger: Logger;
   now: () => Date;
@@ -33,7 +36,7 @@ export interface SessionsRouteDeps {
 /** POST /v1/sessions: exchanges a wx.login() code for a session token (code2Session). */
 export function createSessionsRouter(deps: SessionsRouteDeps): Router {
   const router = Router();
-  router.post('/v1/sessions', async (req, res) => {
+  router.post('/v1/sessions', deps.limitLogins, ...readBody(), async (req, res) => {
     const body = parseRequest(createSessionBodySchema, req.body);
     const app = findApp(deps.apps, body.appId);
     const result = await deps.wechat.code2Session({ appId: app.appId, secret: app.secret, code: body.code });

@@ -3,6 +3,7 @@ import type { TokenOutcome, TokenService } from '@minapush/tokens';
 import { type RequestHandler, type Response, Router } from 'express';
 import { z } from 'zod';
 import { ApiError } from '../http/api-error.js';
+import { readBody } from '../http/request-body.js';
 import { parseRequest } from '../http/validation.js';
 
 export const refreshAccessTokenBodySchema = z.object({
@@ -65,7 +66,7 @@ export function createAccessTokenRouter(deps: {
     const appId = String(req.params.appId);
     answer(res, await deps.tokens.getToken(appId), appId);
   });
-  router.post('/v1/apps/:appId/access-token/refresh', deps.authenticate, async (req, res) => {
+  router.post('/v1/apps/:appId/access-token/refresh', deps.authenticate, ...readBody(), async (req, res) => {
     const appId = String(req.params.appId);
     const { staleToken } = parseRequest(refreshAccessTokenBodySchema, req.body);
     answer(res, await deps.tokens.refreshTokenIfStale(appId, staleToken), appId);

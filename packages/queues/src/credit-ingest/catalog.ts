@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { appIdSchema } from '../app-id.js';
 import { defineQueueCatalog } from '../job-catalog.js';
 import { noControlCharacters } from '../no-control-characters.js';
+import { cappedRetries } from '../retry-policy.js';
 
 /** Most credits one accepted request may carry (the HTTP API allows 100 formIds). */
 export const MAX_CREDITS_PER_BATCH = 100;
@@ -33,10 +34,14 @@ export const recordUserSchema = z.object({
 });
 export type RecordUserPayload = z.infer<typeof recordUserSchema>;
 
+/** How long an accepted batch is retried before it waits in the failed set for an operator. */
+export const CREDIT_INGEST_RETRY_BUDGET_MS = 24 * 60 * 60_000;
+
 const durable = {
-  // Postgres may be down for a while; Redis holds the batch until it is back (~9 hours).
-  attempts: 30,
-  backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 },
+  // Postgres may be down for a while; Redis holds the batch until it is back: retried for up to a
+  // day, at most an hour apart, then kept in the failed set (never removed) until an operator
+  // retries it from Bull Board.
+  ...cappedRetries({ baseMs: 1_000, budgetMs: CREDIT_INGEST_RETRY_BUDGET_MS, jitter: 0.5 }),
   removeOnComplete: { age: 3_600, count: 10_000 },
   removeOnFail: false,
 } as const;
