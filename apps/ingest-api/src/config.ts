@@ -58,7 +58,9 @@ const environmentSchema = z.object({
   ADMIN_USERNAME: z.string().optional(),
   ADMIN_PASSWORD: z.string().optional(),
   INGEST_WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(4),
-  SESSION_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(60),
+  // 10 a second per address: a burst of scripted logins is stopped, while a carrier NAT that puts
+  // thousands of users behind one address still lets them log in.
+  SESSION_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
   TRUST_PROXY: trustProxySchema,
 });
 
