@@ -36,17 +36,34 @@ const POOL_MESSAGES = [
   'Client has encountered a connection error',
 ];
 
+interface AdapterCause {
+  kind?: unknown;
+  code?: unknown;
+}
+
+/**
+ * What the driver adapter reported, when the error came through it: a model query throws the
+ * `DriverAdapterError` itself (its `cause`), a raw query a known request error carrying it in
+ * `meta`. Postgres' own codes arrive there as `{kind: "postgres", code}`: a backend terminated
+ * under a query (57P01, `pg_terminate_backend`, a restart) is one.
+ */
+function adapterCause(error: object): AdapterCause | undefined {
+  const { name, cause, meta } = error as {
+    name?: unknown;
+    cause?: unknown;
+    meta?: { driverAdapterError?: { cause?: unknown } };
+  };
+  const found = name === 'DriverAdapterError' ? cause : meta?.driverAdapterError?.cause;
+  return found && typeof found === 'object' ? (found as AdapterCause) : undefined;
+}
+
 /**
  * True when an error means Postgres is down or unreachable (a dependency fault, worth a 503 and a
  * retry), as opposed to a query the database refused.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!error || typeof error !== 'object') return false;
-  const { code, meta, message } = error as {
-    code?: unknown;
-    message?: unknown;
-    meta?: { driverAdapterError?: { cause?: { kind?: unknown } } };
-  };
+  const { code, message } = error as { code?: unknown; message?: unknown };
   if (
     typeof code === 'string' &&
     (UNAVAILABLE_CODES.has(code) || SOCKET_CODES.has(code) || POSTGRES_CODES.has(code))
@@ -54,6 +71,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     return true;
   if (error instanceof AggregateError && error.errors.some(isDatabaseUnavailable)) return true;
   if (typeof message === 'string' && POOL_MESSAGES.some((text) => message.includes(text))) return true;
-  const kind = meta?.driverAdapterError?.cause?.kind;
-  return typeof kind === 'string' && UNAVAILABLE_KINDS.has(kind);
+  const cause = adapterCause(error);
+  if (typeof cause?.kind === 'string' && UNAVAILABLE_KINDS.has(cause.kind)) return true;
+  return cause?.kind === 'postgres' && typeof cause.code === 'string' && POSTGRES_CODES.has(cause.code);
 }
