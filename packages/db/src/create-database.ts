@@ -2,6 +2,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from './generated/prisma/client.js';
 import { registerSqlPool } from './sql-pool.js';
+import { releaseConnectionsOfFailedTransactions } from './transaction-release.js';
 
 export type Database = PrismaClient;
 
@@ -27,7 +28,8 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
   // An idle connection that breaks (Postgres restarted) must not crash the process; the next
   // query gets a new connection or fails on its own.
   pool.on('error', () => undefined);
-  const db = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  const adapter = releaseConnectionsOfFailedTransactions(new PrismaPg(pool, { disposeExternalPool: true }));
+  const db = new PrismaClient({ adapter });
   registerSqlPool(db, pool);
   return db;
 }
