@@ -1,0 +1,22 @@
+import { ConfigError } from '@minapush/config';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+
+const minimal = { WECHAT_APPS: '[{"appId":"wxa","secret":"s-123"}]' };
+
+describe('loadConfig', () => {
+  it('takes a lease of at least twice the WeChat timeout', () => {
+    expect(loadConfig({ ...minimal, MESSAGE_LEASE_MS: '10000', WECHAT_TIMEOUT_MS: '5000' }).leaseMs).toBe(
+      10_000,
+    );
+    expect(loadConfig(minimal)).toMatchObject({ leaseMs: 60_000, wechatTimeoutMs: 5_000 });
+  });
+
+  it('refuses a lease that would never let a call leave, and says how to fix it', () => {
+    // the default WECHAT_TIMEOUT_MS is 5000: a 5 s lease is never "more than a call's timeout left"
+    expect(() => loadConfig({ ...minimal, MESSAGE_LEASE_MS: '5000' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...minimal, MESSAGE_LEASE_MS: '5000' })).toThrow(
+      /MESSAGE_LEASE_MS: must be at least twice WECHAT_TIMEOUT_MS \(5000 ms\).*raise it to 10000/,
+    );
+  });
+});
