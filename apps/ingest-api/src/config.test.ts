@@ -18,7 +18,7 @@ describe('loadConfig', () => {
       apiKeys: [],
       admin: undefined,
       weakSessionSecret: false,
-      loginRateLimitPerMinute: 60,
+      loginRateLimitPerMinute: 600,
       trustProxy: false,
     });
     expect(config.apps).toEqual([

@@ -44,7 +44,8 @@ describe('enqueueCreditBatch', () => {
     const second = await enqueueCreditBatch(queue, batch);
     expect(second.id).toBe(first.id);
     expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 1 });
-    expect(first.opts.attempts).toBe(30);
+    expect(first.opts.attempts).toBe(creditIngestCatalog.jobs['persist-credit-batch'].options.attempts);
+    expect(first.opts.removeOnFail).toBe(false);
   });
 
   it('refuses a payload that does not match the schema', async () => {
