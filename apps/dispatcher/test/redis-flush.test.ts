@@ -136,20 +136,20 @@ describe('Redis flushed (FLUSHDB), as a restart without persistence does', () =>
       expect(Math.max(...perUser.values())).toBe(1);
       for (const openid of openids) expect(perUser.get(openid)).toBe(1);
 
-      // Full speed, not a trickle: the reconciler gave the stranded batches their jobs back in a run
-      // or two (a batch made less than RECONCILE_GRACE_MS before the flush waits for the next run).
-      // A batch whose run was cut short by the flush comes back through its expired leases, the
-      // others through the queued-batch walk; a batch is counted once, by the walk that found it.
-      // A worker may already hold a job it fetched before the flush (BullMQ hands the next job over
-      // with the last one's completion): up to BATCH_CONCURRENCY batches need no new job.
+      // Full speed, not a trickle: the reconciler's first two runs that gave anything back gave the
+      // stranded batches their jobs (a batch made less than RECONCILE_GRACE_MS before the flush
+      // waits for the second). A batch whose run the flush cut short comes back through its expired
+      // leases, the others through the queued-batch walk; a batch is counted once, by the walk that
+      // found it. Later runs may still give back a batch whose lease ran out since: recovery as
+      // usual. A worker may already hold a job it fetched before the flush (BullMQ hands the next
+      // job over with the last one's completion): up to BATCH_CONCURRENCY batches need no new job.
       const givenBack = (run: { batches: number; expiredLeases: number }) => run.batches + run.expiredLeases;
       const reports = reconcileReports(output).filter((run) => run.time >= flushedAt);
       console.log('flush mid-broadcast', { strandedBatches: batches, reconcilerRuns: reports });
-      const runs = reports.filter((run) => givenBack(run) > 0);
-      expect(runs.reduce((sum, run) => sum + givenBack(run), 0)).toBeGreaterThanOrEqual(
+      const firstTwo = reports.filter((run) => givenBack(run) > 0).slice(0, 2);
+      expect(firstTwo.reduce((sum, run) => sum + givenBack(run), 0)).toBeGreaterThanOrEqual(
         batches - BATCH_CONCURRENCY,
       );
-      expect(runs.length).toBeLessThanOrEqual(3);
     } finally {
       dispatcher.kill('SIGTERM');
       await exited(dispatcher);
