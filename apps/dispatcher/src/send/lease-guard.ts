@@ -21,6 +21,7 @@ export function createLeaseGuard(options: LeaseGuardOptions, lease: SendLease) {
   let heldUntil = lease.heldUntil;
   let extending: Promise<void> | undefined;
   let lost = 0;
+  const certainlyHeld = (messageId: string) => held.has(messageId) && Date.now() + margin < heldUntil;
 
   async function extend(): Promise<void> {
     const ids = [...held];
@@ -41,15 +42,13 @@ export function createLeaseGuard(options: LeaseGuardOptions, lease: SendLease) {
         });
         await extending;
       }
-      return held.has(messageId) && Date.now() + margin < heldUntil;
+      return certainlyHeld(messageId);
     },
     /**
      * Synchronous: whether the lease is certainly held right now. Asked again as the request is
      * written (see callWechat), after `mayCall` had its chance to extend it.
      */
-    stillHeld(messageId: string): boolean {
-      return held.has(messageId) && Date.now() + margin < heldUntil;
-    },
+    stillHeld: certainlyHeld,
     /** the message is settled: the lease need not be extended for it any more */
     release(messageId: string): void {
       held.delete(messageId);
