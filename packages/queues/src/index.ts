@@ -30,6 +30,7 @@ export {
 export {
   addCatalogJob,
   defineQueueCatalog,
+  FINISHED_JOB_HISTORY,
   type JobDefinition,
   type JobNameOf,
   type JobPayloadOf,
