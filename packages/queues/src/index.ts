@@ -21,6 +21,7 @@ export {
   recordUserSchema,
 } from './credit-ingest/catalog.js';
 export { enqueueCreditBatch, enqueueUserSighting } from './credit-ingest/producer.js';
+export { deploymentQueueNames } from './deployment-queues.js';
 export {
   canonicalJson,
   idempotencyKeySchema,
