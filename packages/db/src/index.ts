@@ -2,6 +2,7 @@ export {
   type BroadcastAudience,
   type BroadcastToCreate,
   type BroadcastView,
+  broadcastView,
   type CancelBroadcastResult,
   type CreatedBroadcast,
   cancelBroadcast,
@@ -21,12 +22,15 @@ export {
   fanOutChunk,
   type SendBatch,
 } from './broadcasts/fan-out-chunk.js';
+export { type BroadcastListQuery, listBroadcasts } from './broadcasts/list-broadcasts.js';
 export {
   type CreateDatabaseOptions,
   createDatabase,
   type Database,
   pingDatabase,
 } from './create-database.js';
+export { type AppInventory, findAppInventory } from './credits/find-app-inventory.js';
+export { findUserCredits, type UserCredits } from './credits/find-user-credits.js';
 export {
   type CreditBatch,
   type CreditToStore,
@@ -60,6 +64,14 @@ export {
   type StoredMessage,
 } from './messages/create-message.js';
 export { findMessage } from './messages/find-message.js';
+export { findMessageAttempts, type MessageAttemptView } from './messages/find-message-attempts.js';
+export { listMessages, type MessageListQuery } from './messages/list-messages.js';
+export {
+  decodePageCursor,
+  encodePageCursor,
+  InvalidPageCursorError,
+  type Page,
+} from './page-cursor.js';
 export { completeIdleBroadcasts } from './recovery/complete-idle-broadcasts.js';
 export { type ExpiredLease, findExpiredLeases } from './recovery/find-expired-leases.js';
 export { findQueuedBatches, type QueuedBatch } from './recovery/find-queued-batches.js';
