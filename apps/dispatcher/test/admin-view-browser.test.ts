@@ -20,7 +20,12 @@ const ADMIN = { username: 'ops', password: `pw-${crypto.randomUUID()}` };
 const USERS = 40;
 /** Messages a second: slow, so the broadcast of USERS runs long enough to be watched */
 const SEND_RATE = 2;
-export const SCREENSHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test-output', 'admin-view');
+export const SCREENSHOTS = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'test-output',
+  'admin-view',
+);
 
 let h: DispatchHarness;
 let browser: Browser;
@@ -67,7 +72,9 @@ describe('the admin view in a browser', () => {
     const inventory = app.locator('[data-card="inventory"]');
     expect(await inventory.locator('[data-field="users"]').textContent()).toBe(String(USERS + 1));
     expect(await inventory.locator('[data-field="reachable-by-form-id"]').textContent()).toBe(String(USERS));
-    expect(await inventory.locator(`[data-subscribe-template="${SUBSCRIBE_TEMPLATE}"]`).textContent()).toBe('1');
+    expect(await inventory.locator(`[data-subscribe-template="${SUBSCRIBE_TEMPLATE}"]`).textContent()).toBe(
+      '1',
+    );
     await page.screenshot({ path: path.join(SCREENSHOTS, 'admin-inventory.png'), fullPage: true });
 
     const created = await h.api<{ id: string }>('POST', '/v1/broadcasts', {
@@ -129,7 +136,7 @@ describe('the admin view in a browser', () => {
     await page.close();
   });
 
-  it('opens Bull Board, which lists every queue and keeps the send queue\'s completed jobs, bounded', async () => {
+  it("opens Bull Board, which lists every queue and keeps the send queue's completed jobs, bounded", async () => {
     const queues = [
       `message-send-${h.app.appId}`,
       `message-bulk-${h.app.appId}`,

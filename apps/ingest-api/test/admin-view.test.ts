@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from './harness.js';
+import { eventually, type Harness, startHarness } from './harness.js';
 
 const ADMIN = { username: 'ops', password: 'correct horse' };
 const basic = (user: string, password: string) =>
@@ -72,15 +72,65 @@ describe('the admin view', () => {
     expect(ids.status).toBe(422);
   });
 
-  it('renders every value as text: an openid holding markup is escaped', async () => {
-    const openid = '<script>alert("owned")</script>';
+  it('renders every value as text: an openid and a template id holding markup are escaped', async () => {
+    const openid = '<script>alert("openid")</script>';
+    const templateId = '<script>alert(1)</script>';
+    // a subscribe credit and a message of that template, to that user
+    const credited = await h.post(
+      '/v1/subscriptions',
+      { openid, results: { [templateId]: 'accept' } },
+      h.apiKey,
+    );
+    expect(credited.status).toBe(202);
+    const message = await h.post(
+      '/v1/messages',
+      { openid, kind: 'subscribe', templateId, data: { thing1: 'x' } },
+      h.apiKey,
+    );
+    expect(message.status).toBe(202);
+    await eventually(async () =>
+      (await h.db.sendCredit.count({ where: { appId: h.appId, openid } })) > 0 ? true : undefined,
+    );
+
     const page = await fetch(`${h.url}/admin/users?app=${h.appId}&openid=${encodeURIComponent(openid)}`, {
       headers: asAdmin,
     });
     expect(page.status).toBe(200);
     const text = await page.text();
+    const escapedOpenid = '&lt;script&gt;alert(&quot;openid&quot;)&lt;/script&gt;';
+    const escapedTemplate = '&lt;script&gt;alert(1)&lt;/script&gt;';
     expect(text).not.toContain(openid);
-    expect(text).toContain('&lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt;');
+    expect(text).not.toContain(templateId);
+    expect(text).toContain(`<code data-field="openid">${escapedOpenid}</code>`);
+    // the subscribe credit, and the message listed with its template
+    expect(text).toContain(`<td data-subscribe-template="${escapedTemplate}">1</td>`);
+    expect(text).toContain(`subscribe <code>${escapedTemplate}</code>`);
+    const overview = await (await fetch(`${h.url}/admin`, { headers: asAdmin })).text();
+    expect(overview).not.toContain(templateId);
+    expect(overview).toContain(`subscribed to <code>${escapedTemplate}</code>`);
+  });
+
+  it("shows a broadcast's progress, and its counts as JSON for the live bars", async () => {
+    const created = await h.post(
+      '/v1/broadcasts',
+      { kind: 'template', templateId: 'tmpl-progress', data: { k: 'v' }, audience: { type: 'all' } },
+      h.apiKey,
+    );
+    expect(created.status).toBe(202);
+    const { id } = (await created.json()) as { id: string };
+    const text = await (await fetch(`${h.url}/admin`, { headers: asAdmin })).text();
+    expect(text).toContain(`<tr data-broadcast="${id}" data-live="true">`);
+    expect(text).toContain('<progress max="1" value="0"></progress>');
+    // read-only: no buttons
+    expect(text).not.toContain(`/admin/broadcasts/${id}/cancel`);
+    const progress = await fetch(`${h.url}/admin/api/broadcasts?ids=${id},${crypto.randomUUID()}`, {
+      headers: asAdmin,
+    });
+    expect(progress.status).toBe(200);
+    const { items } = (await progress.json()) as { items: Array<Record<string, unknown>> };
+    expect(items).toEqual([
+      expect.objectContaining({ id, status: 'scheduled', total: 0, sent: 0, pending: 0 }),
+    ]);
   });
 });
 
@@ -125,7 +175,26 @@ describe('Bull Board', () => {
     expect((await cancel.json()).error.code).toBe('admin_read_only');
   });
 
-  it('allows them with ADMIN_READ_ONLY=false, from this host only', async () => {
+  it('allows them with ADMIN_READ_ONLY=false, from this host only, and the view cancels a broadcast', async () => {
+    const created = await actions.post(
+      '/v1/broadcasts',
+      { kind: 'template', templateId: 'tmpl-cancel', data: { k: 'v' }, audience: { type: 'all' } },
+      actions.apiKey,
+    );
+    const { id } = (await created.json()) as { id: string };
+    const page = await (await fetch(`${actions.url}/admin`, { headers: asAdmin })).text();
+    expect(page).toContain(`action="/admin/broadcasts/${id}/cancel"`);
+    const cancelled = await fetch(`${actions.url}/admin/broadcasts/${id}/cancel`, {
+      method: 'POST',
+      headers: { ...asAdmin, origin: actions.url },
+      redirect: 'manual',
+    });
+    expect(cancelled.status).toBe(303);
+    const view = await fetch(`${actions.url}/v1/broadcasts/${id}`, {
+      headers: { authorization: `Bearer ${actions.apiKey}` },
+    });
+    expect(((await view.json()) as { status: string }).status).toBe('cancelled');
+
     const retried = await fetch(`${actions.url}/admin/queues/api/queues/credit-ingest/retry/failed`, {
       method: 'PUT',
       headers: asAdmin,

@@ -1,3 +1,4 @@
+import type { AppInventory, MessageAttemptView, UserCredits } from '@minapush/db';
 import type { AppStatus } from './app-status.js';
 import { html, type SafeHtml, unescaped } from './html.js';
 
@@ -24,24 +25,10 @@ export interface BroadcastProgress {
 }
 
 /** What GET /v1/apps/:appId/inventory answers. */
-export interface InventoryView {
-  users: number;
-  reachableByFormId: number;
-  reachableBySubscribe: Record<string, number>;
-  formIdsExpiringWithin24h: number;
-}
+export type InventoryView = AppInventory;
 
 /** What GET /v1/apps/:appId/users/:openid/credits answers. */
-export interface UserCreditsView {
-  formIds: { usable: number; usesLeft: number; soonestExpiresAt?: Date | null | undefined };
-  subscribe: Record<string, number>;
-}
-
-export interface MessageAttemptView {
-  at: Date;
-  errcode: number | null | undefined;
-  outcome: string;
-}
+export type UserCreditsView = Pick<UserCredits, 'formIds' | 'subscribe'>;
 
 export interface MessageView {
   id: string;
@@ -281,7 +268,7 @@ function messagesBlock(messages: readonly MessageView[]): SafeHtml {
   const rows = messages.map((m) => {
     const attempts = m.attempts.map(
       (a) =>
-        html`<li>${when(a.at)}: ${a.outcome}${a.errcode === null || a.errcode === undefined ? '' : ` (errcode ${a.errcode})`}</li>`,
+        html`<li>${when(a.at)}: ${a.outcome}${a.errcode === undefined ? '' : ` (errcode ${a.errcode}${a.errmsg ? `: ${a.errmsg}` : ''})`}</li>`,
     );
     return html`<tr data-message="${m.id}">
 <td><code>${m.id}</code><br><span class="muted">${when(m.createdAt)}</span></td>

@@ -1,5 +1,13 @@
 import type { WechatAppConfig } from '@minapush/config';
-import { type Database, findBroadcastView } from '@minapush/db';
+import {
+  type Database,
+  findAppInventory,
+  findBroadcastView,
+  findMessageAttempts,
+  findUserCredits,
+  listBroadcasts,
+  listMessages,
+} from '@minapush/db';
 import {
   broadcastQueueName,
   bulkQueueName,
@@ -20,6 +28,9 @@ export interface AdminViewDeps {
   queuePrefix: string;
 }
 
+/** Messages of a user the lookup shows, newest first, each with its attempts. */
+const USER_MESSAGES = 20;
+
 /** Each app's status, inventory and recent broadcasts, for /admin and /admin/apps/:appId. */
 export async function readAdminOverview(
   deps: AdminViewDeps,
@@ -28,11 +39,15 @@ export async function readAdminOverview(
 ): Promise<{ sections: AppSection[]; otherQueues: string[] }> {
   const sections = await Promise.all(
     apps.map(async (app): Promise<AppSection> => {
-      const status = await readAppStatus(deps, app);
+      const [status, inventory, broadcasts] = await Promise.all([
+        readAppStatus(deps, app),
+        findAppInventory(deps.db, { appId: app.appId, now: options.now }),
+        listBroadcasts(deps.db, { appId: app.appId, limit: options.broadcasts }),
+      ]);
       return {
         status,
-        inventory: undefined,
-        broadcasts: [],
+        inventory,
+        broadcasts: broadcasts.items,
         queues: { transactional: messageQueueName(app.appId), bulk: bulkQueueName(app.appId) },
       };
     }),
@@ -59,8 +74,29 @@ export async function readBroadcastsProgress(
 
 /** What can be sent to a user now, and their last messages with every attempt. */
 export async function readUserLookup(
-  _deps: AdminViewDeps,
-  _user: { appId: string; openid: string; now: Date },
+  deps: Pick<AdminViewDeps, 'db'>,
+  user: { appId: string; openid: string; now: Date },
 ): Promise<{ credits: UserCreditsView; messages: MessageView[] }> {
-  return { credits: { formIds: { usable: 0, usesLeft: 0 }, subscribe: {} }, messages: [] };
+  const [credits, messages] = await Promise.all([
+    findUserCredits(deps.db, user),
+    listMessages(deps.db, { appId: user.appId, openid: user.openid, limit: USER_MESSAGES }),
+  ]);
+  const attempts = await Promise.all(
+    messages.items.map((message) => findMessageAttempts(deps.db, message.id)),
+  );
+  return {
+    credits,
+    messages: messages.items.map((message, i) => ({
+      id: message.id,
+      status: message.status,
+      kind: message.kind,
+      templateId: message.templateId,
+      broadcastId: message.broadcastId,
+      createdAt: message.createdAt,
+      sentAt: message.sentAt,
+      errcode: message.errcode,
+      errmsg: message.errmsg,
+      attempts: attempts[i] ?? [],
+    })),
+  };
 }
