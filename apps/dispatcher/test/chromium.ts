@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 
 /** Debian's Chromium; CHROMIUM_PATH names another Chromium or Chrome binary. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -10,8 +10,6 @@ export interface BroadcastProgress {
   id: string;
   appId: string;
   status: string;
-  kind?: string;
-  templateId?: string;
   total: number;
   sent: number;
   failed: number;
@@ -64,7 +62,7 @@ section.app{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:1
 table{border-collapse:collapse;width:100%;margin:8px 0}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eceef2;vertical-align:top}
 th{font-size:12px;color:#5b6475}progress{width:180px;height:14px}
 .ok{color:#137333}.bad{color:#b3261e}.warn{color:#a05a00}.muted{color:#6b7280}
-.badge{font-size:12px;padding:1px 6px;border-radius:8px;background:#e8eaee}
+.badge{font-size:12px;padding:1px 6px;border-radius:8px;background:#e8eaee;color:#1d2330}
 form.inline{display:inline}code{font-size:12px}
 `;
 
@@ -208,14 +206,13 @@ export function broadcastsTable(
     const percent = b.total > 0 ? `${Math.floor((100 * settled) / b.total)}%` : '';
     return html`<tr data-broadcast="${b.id}" data-live="${LIVE_STATUSES.has(b.status) ? 'true' : 'false'}">
 <td><code>${b.id}</code><br><span class="muted">${when(b.createdAt)}</span></td>
-<td>${b.kind ?? ''} <code>${b.templateId ?? ''}</code></td>
 <td><span data-field="status">${b.status}</span>${b.pausedReason ? html`<br><span class="warn">${b.pausedReason}</span>` : ''}</td>
 <td><progress max="${Math.max(1, b.total)}" value="${settled}"></progress> <span data-field="percent">${percent}</span></td>
 <td>total <span data-field="total">${b.total}</span> · sent <span data-field="sent">${b.sent}</span> · failed <span data-field="failed">${b.failed}</span> · skipped <span data-field="skipped">${b.skipped}</span> · unknown <span data-field="unknown">${b.unknown}</span> · pending <span data-field="pending">${b.pending}</span></td>
 <td>${broadcastActions(b, context, options.canResume)}</td>
 </tr>`;
   });
-  return html`<table class="broadcasts"><tr><th>broadcast</th><th>template</th><th>status</th><th>progress</th><th>counts</th><th></th></tr>${rows}</table>`;
+  return html`<table class="broadcasts"><tr><th>broadcast</th><th>status</th><th>progress</th><th>counts</th><th></th></tr>${rows}</table>`;
 }
 
 export interface AppSection {
