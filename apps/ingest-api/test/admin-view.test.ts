@@ -134,6 +134,22 @@ describe('the admin view', () => {
   });
 });
 
+describe('the OpenAPI document', () => {
+  it('describes every admin route', async () => {
+    const document = (await (await fetch(`${h.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining([
+        '/admin',
+        '/admin/apps/{appId}',
+        '/admin/users',
+        '/admin/api/broadcasts',
+        '/admin/broadcasts/{id}/cancel',
+        '/admin/queues',
+      ]),
+    );
+  });
+});
+
 describe('Bull Board', () => {
   it('lists every queue of the deployment: both send lanes of each app, fan-out, token refresh, credit ingest, maintenance', async () => {
     const response = await fetch(`${h.url}/admin/queues/api/queues`, { headers: asAdmin });
