@@ -184,7 +184,8 @@ async function main() {
     lines.push(`  API            ${apiUrl}`);
     lines.push(`  API docs       ${apiUrl}/docs`);
     lines.push(`  readiness      ${apiUrl}/readyz`);
-    const adminOff = env.ADMIN_USERNAME && env.ADMIN_PASSWORD ? '' : '  (off: set ADMIN_USERNAME and ADMIN_PASSWORD)';
+    const adminOff =
+      env.ADMIN_USERNAME && env.ADMIN_PASSWORD ? '' : '  (off: set ADMIN_USERNAME and ADMIN_PASSWORD)';
     lines.push(`  admin view     ${apiUrl}/admin${adminOff}`);
     lines.push(`  Bull Board     ${apiUrl}/admin/queues${adminOff}`);
     if (localAdmin) {

@@ -108,7 +108,9 @@ describe.skipIf(process.platform === 'win32')('NODE_ENV=production npm start', (
   });
 
   it('makes up no admin credentials: it starts the apps with the admin disabled', async () => {
-    const database = new URL(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/minapush_test');
+    const database = new URL(
+      process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/minapush_test',
+    );
     database.pathname = `${database.pathname}_production_start`;
     const { output, started } = await npmStart({
       NODE_ENV: 'production',

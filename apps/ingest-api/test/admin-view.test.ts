@@ -136,7 +136,9 @@ describe('the admin view', () => {
 
 describe('the OpenAPI document', () => {
   it('describes every admin route', async () => {
-    const document = (await (await fetch(`${h.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    const document = (await (await fetch(`${h.url}/openapi.json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
     expect(Object.keys(document.paths)).toEqual(
       expect.arrayContaining([
         '/admin',
