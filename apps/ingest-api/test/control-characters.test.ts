@@ -75,7 +75,7 @@ describe('control characters and unpaired surrogates at the edge', () => {
     // The login queued a record-user job; once the worker has taken it and every earlier job, the
     // counts below can change only when a request adds a job.
     await eventually(async () => {
-      const { waiting, active, delayed, prioritized } = await h.creditQueue.getJobCounts();
+      const { waiting = 0, active = 0, delayed = 0, prioritized = 0 } = await h.creditQueue.getJobCounts();
       return waiting + active + delayed + prioritized === 0 ? true : undefined;
     });
     const before = await counts();
