@@ -81,7 +81,12 @@ describe('what can be sent to a user and by an app', () => {
 
   beforeAll(async () => {
     const app = h.appId;
-    await h.db.appUser.createMany({ data: [a, b, c, d].map((o) => ({ appId: app, openid: o })) });
+    await h.db.appUser.createMany({
+      data: [
+        ...[a, b, c, d].map((o) => ({ appId: app, openid: o })),
+        { appId: h.appIds[1] as string, openid: a },
+      ],
+    });
     await h.db.sendCredit.createMany({
       data: [
         // a: two formIds and a prepay_id usable, each other kind of unusable one
@@ -205,7 +210,8 @@ describe('what can be sent to a user and by an app', () => {
       audience: { type: 'all' },
       dryRun: true,
     });
-    expect(await response.json()).toEqual({ reachable: 45, unreachable: 0, estimatedSeconds: 3 });
+    // and the user of the other app seeded above: 46 users, 3 seconds at 20 a second
+    expect(await response.json()).toEqual({ reachable: 46, unreachable: 0, estimatedSeconds: 3 });
   });
 });
 
