@@ -17,12 +17,18 @@ export {
   startBroadcast,
 } from './broadcasts/broadcasts.js';
 export {
+  type BroadcastReach,
+  type BroadcastReachRequest,
+  countBroadcastReach,
+} from './broadcasts/count-broadcast-reach.js';
+export {
   type FanOutChunkRequest,
   type FanOutChunkResult,
   fanOutChunk,
   type SendBatch,
 } from './broadcasts/fan-out-chunk.js';
 export { type BroadcastListQuery, listBroadcasts } from './broadcasts/list-broadcasts.js';
+export { type ResumeBroadcastResult, resumeBroadcast } from './broadcasts/resume-broadcast.js';
 export {
   type CreateDatabaseOptions,
   createDatabase,
@@ -57,6 +63,7 @@ export {
   PrismaClient,
   TokenMode,
 } from './generated/prisma/client.js';
+export { type CancelMessageResult, cancelMessage } from './messages/cancel-message.js';
 export {
   type CreatedMessage,
   createMessage,
@@ -75,7 +82,10 @@ export {
 export { completeIdleBroadcasts } from './recovery/complete-idle-broadcasts.js';
 export { type ExpiredLease, findExpiredLeases } from './recovery/find-expired-leases.js';
 export { findQueuedBatches, type QueuedBatch } from './recovery/find-queued-batches.js';
-export { findQueuedSingleMessages } from './recovery/find-queued-single-messages.js';
+export {
+  findQueuedSingleMessages,
+  type QueuedSingleMessage,
+} from './recovery/find-queued-single-messages.js';
 export { findUnfannedBroadcasts, type UnfannedBroadcast } from './recovery/find-unfanned-broadcasts.js';
 export { KEYSET_START, type KeysetPage } from './recovery/keyset-page.js';
 export { claimCredits } from './send/claim-credits.js';

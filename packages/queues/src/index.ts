@@ -22,6 +22,7 @@ export {
 } from './credit-ingest/catalog.js';
 export { enqueueCreditBatch, enqueueUserSighting } from './credit-ingest/producer.js';
 export { deploymentQueueNames } from './deployment-queues.js';
+export { ensureJob } from './ensure-job.js';
 export {
   canonicalJson,
   idempotencyKeySchema,
@@ -45,6 +46,7 @@ export {
   batchJob,
   bulkQueueName,
   enqueueMessageJob,
+  ensureBatchJob,
   messageBulkCatalog,
   messageQueueName,
   messageSendCatalog,
@@ -54,6 +56,7 @@ export {
   sendMessageSchema,
 } from './messages/catalog.js';
 export {
+  MAX_SEND_AT_DAYS,
   MESSAGE_KINDS,
   type MessageRequest,
   MINIPROGRAM_STATES,
@@ -66,14 +69,19 @@ export {
   SUBSCRIBE_LANGS,
 } from './messages/message-request.js';
 export {
-  closeMessageQueues,
   type EnqueueMessageFailure,
   type EnqueueMessageResult,
   enqueueMessage,
   type MessageProducerConnection,
   type MessageRequestIssue,
 } from './messages/producer.js';
+export { closeMessageQueues } from './messages/producer-queues.js';
 export { QueueUnavailableError } from './messages/queue-unavailable-error.js';
+export {
+  requeueBroadcastBatches,
+  type SendControlConnection,
+  withdrawMessageJob,
+} from './messages/send-control.js';
 export { isFreeOfControlCharacters, noControlCharacters } from './no-control-characters.js';
 export { DEFAULT_QUEUE_PREFIX } from './queue-prefix.js';
 export {

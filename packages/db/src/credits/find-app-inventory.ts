@@ -19,8 +19,9 @@ export interface AppInventory {
 // Sequential passes over the app's credits. There is no index on a credit's state on purpose: a
 // claim changes it, and an index on it would take every claim off its page's HOT update (see
 // 20261202000000_send_engine_indexes). Distinct users are counted under the "C" collation: the
-// same count, compared bytewise instead of by the locale's rules (measured: about 3 times faster
-// than the default collation and than hashing, on a million users). The statements run side by side.
+// same count, compared bytewise instead of by the locale's rules (measured on a million users: the
+// sort that counts them took a third of the time, and less than counting hashes of the openids).
+// The statements run side by side, each on its own connection.
 const FORM_IDS = `
   SELECT count(DISTINCT openid COLLATE "C")::int AS users,
     (count(*) FILTER (WHERE expires_at <= $2::timestamptz + interval '24 hours'))::int AS expiring
