@@ -198,6 +198,8 @@ export function createServer(deps: ServerDeps): Express {
       redis: deps.redis,
       tokens: deps.tokens,
       queuePrefix: deps.queuePrefix,
+      fanOutQueue: deps.fanOutQueue,
+      logger: deps.logger,
       now,
     }),
   );

@@ -146,6 +146,7 @@ describe('the OpenAPI document', () => {
         '/admin/users',
         '/admin/api/broadcasts',
         '/admin/broadcasts/{id}/cancel',
+        '/admin/broadcasts/{id}/resume',
         '/admin/queues',
       ]),
     );
@@ -191,6 +192,11 @@ describe('Bull Board', () => {
     });
     expect(cancel.status).toBe(403);
     expect((await cancel.json()).error.code).toBe('admin_read_only');
+    const resume = await fetch(`${h.url}/admin/broadcasts/${crypto.randomUUID()}/resume`, {
+      method: 'POST',
+      headers: asAdmin,
+    });
+    expect(resume.status).toBe(403);
   });
 
   it('allows them with ADMIN_READ_ONLY=false, from this host only, and the view cancels a broadcast', async () => {
@@ -218,6 +224,30 @@ describe('Bull Board', () => {
       headers: asAdmin,
     });
     expect(retried.status).toBe(200);
+    // a paused broadcast (as the dispatcher pauses one after consecutive template failures) resumes
+    const toPause = await actions.post(
+      '/v1/broadcasts',
+      { kind: 'template', templateId: 'tmpl-resume', data: { k: 'v' }, audience: { type: 'all' } },
+      actions.apiKey,
+    );
+    const paused = ((await toPause.json()) as { id: string }).id;
+    await actions.db.broadcast.update({
+      where: { id: paused },
+      data: { status: 'paused', pausedReason: 'template rejected 3 times' },
+    });
+    const withPaused = await (await fetch(`${actions.url}/admin`, { headers: asAdmin })).text();
+    expect(withPaused).toContain(`action="/admin/broadcasts/${paused}/resume"`);
+    const resume = () =>
+      fetch(`${actions.url}/admin/broadcasts/${paused}/resume`, {
+        method: 'POST',
+        headers: { ...asAdmin, origin: actions.url },
+        redirect: 'manual',
+      });
+    expect((await resume()).status).toBe(303);
+    expect((await actions.db.broadcast.findUniqueOrThrow({ where: { id: paused } })).status).toBe('running');
+    const again = await resume();
+    expect(again.status).toBe(409);
+    expect((await again.json()).error.code).toBe('not_paused');
     const crossSite = await fetch(`${actions.url}/admin/broadcasts/${crypto.randomUUID()}/cancel`, {
       method: 'POST',
       headers: { ...asAdmin, origin: 'https://evil.example' },

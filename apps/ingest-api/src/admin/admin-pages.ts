@@ -186,20 +186,16 @@ ${templates.map(([templateId, users]) => html`<tr><td>subscribed to <code>${temp
 </table></div>`;
 }
 
-function broadcastActions(broadcast: BroadcastProgress, context: PageContext, canResume: boolean): SafeHtml {
+function broadcastActions(broadcast: BroadcastProgress, context: PageContext): SafeHtml {
   if (context.readOnly || !LIVE_STATUSES.has(broadcast.status)) return html``;
   const resume =
-    canResume && broadcast.status === 'paused'
+    broadcast.status === 'paused'
       ? html`<form class="inline" method="post" action="/admin/broadcasts/${broadcast.id}/resume"><button type="submit">Resume</button></form>`
       : '';
   return html`${resume}<form class="inline" method="post" action="/admin/broadcasts/${broadcast.id}/cancel"><button type="submit">Cancel</button></form>`;
 }
 
-export function broadcastsTable(
-  broadcasts: readonly BroadcastProgress[],
-  context: PageContext,
-  options: { canResume: boolean },
-): SafeHtml {
+export function broadcastsTable(broadcasts: readonly BroadcastProgress[], context: PageContext): SafeHtml {
   if (broadcasts.length === 0) return html`<p class="muted">No broadcasts yet.</p>`;
   const rows = broadcasts.map((b) => {
     const settled = b.sent + b.failed + b.skipped + b.unknown;
@@ -209,7 +205,7 @@ export function broadcastsTable(
 <td><span data-field="status">${b.status}</span>${b.pausedReason ? html`<br><span class="warn">${b.pausedReason}</span>` : ''}</td>
 <td><progress max="${Math.max(1, b.total)}" value="${settled}"></progress> <span data-field="percent">${percent}</span></td>
 <td>total <span data-field="total">${b.total}</span> · sent <span data-field="sent">${b.sent}</span> · failed <span data-field="failed">${b.failed}</span> · skipped <span data-field="skipped">${b.skipped}</span> · unknown <span data-field="unknown">${b.unknown}</span> · pending <span data-field="pending">${b.pending}</span></td>
-<td>${broadcastActions(b, context, options.canResume)}</td>
+<td>${broadcastActions(b, context)}</td>
 </tr>`;
   });
   return html`<table class="broadcasts"><tr><th>broadcast</th><th>status</th><th>progress</th><th>counts</th><th></th></tr>${rows}</table>`;
@@ -223,7 +219,7 @@ export interface AppSection {
   queues: { transactional: string; bulk: string };
 }
 
-function appSection(section: AppSection, context: PageContext, options: { canResume: boolean }): SafeHtml {
+function appSection(section: AppSection, context: PageContext): SafeHtml {
   const { status } = section;
   const queueLink = (name: string, label: string) =>
     html`<a href="${BOARD_PATH}/queue/${encodeURIComponent(name)}">${label}</a>`;
@@ -232,7 +228,7 @@ function appSection(section: AppSection, context: PageContext, options: { canRes
 <div class="cards">${tokenCard(status, context.now)}${quotaCard(status, context.now)}${inventoryCard(section.inventory)}</div>
 <p>Queues in Bull Board: ${queueLink(section.queues.transactional, 'single messages')} · ${queueLink(section.queues.bulk, 'broadcast batches')}</p>
 <h3>Recent broadcasts</h3>
-${broadcastsTable(section.broadcasts, context, options)}
+${broadcastsTable(section.broadcasts, context)}
 </section>`;
 }
 
@@ -240,14 +236,14 @@ export function overviewPage(
   sections: readonly AppSection[],
   otherQueues: readonly string[],
   context: PageContext,
-  options: { canResume: boolean; title?: string },
+  title = 'Overview',
 ): string {
   const queueLinks = otherQueues.map(
     (name) => html` <a href="${BOARD_PATH}/queue/${encodeURIComponent(name)}">${name}</a>`,
   );
-  const body = html`${sections.map((section) => appSection(section, context, options))}
+  const body = html`${sections.map((section) => appSection(section, context))}
 <p>Other queues in Bull Board:${queueLinks}</p>`;
-  return layout(context, options.title ?? 'Overview', body).text;
+  return layout(context, title, body).text;
 }
 
 function creditsBlock(credits: UserCreditsView): SafeHtml {

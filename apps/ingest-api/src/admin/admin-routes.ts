@@ -4,11 +4,13 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { WechatAppConfig } from '@minapush/config';
 import { cancelBroadcast, type Database } from '@minapush/db';
-import type { Redis } from '@minapush/queues';
+import type { Logger } from '@minapush/logger';
+import { type Redis, redisKeys } from '@minapush/queues';
 import type { TokenService } from '@minapush/tokens';
 import type { Queue } from 'bullmq';
 import { type Request, type RequestHandler, type Response, Router } from 'express';
 import { z } from 'zod';
+import { ResumeUnavailableError, resumeBroadcastSending } from '../broadcasts/resume-broadcast.js';
 import { ApiError } from '../http/api-error.js';
 import { parseRequest } from '../http/validation.js';
 import { BOARD_PATH, overviewPage, type PageContext, userPage } from './admin-pages.js';
@@ -31,6 +33,9 @@ export interface AdminRouterDeps {
   redis: Redis;
   tokens: Pick<TokenService, 'peek' | 'readHealth' | 'fetchesToday'>;
   queuePrefix: string;
+  /** where a resumed broadcast's cut-short fan-out is queued again */
+  fanOutQueue: Queue;
+  logger: Logger;
   now: () => Date;
 }
 
@@ -166,18 +171,13 @@ export function createAdminRouter(deps: AdminRouterDeps): Router {
 
   router.get('/admin', async (_req, res) => {
     const overview = await readAdminOverview(view, deps.apps, { broadcasts: 10, now: deps.now() });
-    res.send(overviewPage(overview.sections, overview.otherQueues, context(res), { canResume: false }));
+    res.send(overviewPage(overview.sections, overview.otherQueues, context(res)));
   });
 
   router.get('/admin/apps/:appId', async (req, res) => {
     const app = findApp(String(req.params.appId));
     const overview = await readAdminOverview(view, [app], { broadcasts: 50, now: deps.now() });
-    res.send(
-      overviewPage(overview.sections, overview.otherQueues, context(res), {
-        canResume: false,
-        title: app.appId,
-      }),
-    );
+    res.send(overviewPage(overview.sections, overview.otherQueues, context(res), app.appId));
   });
 
   router.get('/admin/users', async (req, res) => {
@@ -194,18 +194,59 @@ export function createAdminRouter(deps: AdminRouterDeps): Router {
     res.json({ items: await readBroadcastsProgress(view, ids) });
   });
 
-  router.post('/admin/broadcasts/:id/cancel', sameOriginOnly, async (req, res) => {
-    if (admin.readOnly) {
-      throw new ApiError(
-        403,
-        'admin_read_only',
-        'The admin is read-only; set ADMIN_READ_ONLY=false to cancel broadcasts from it.',
-      );
-    }
+  const actionsAllowed: RequestHandler = (_req, _res, next) => {
+    next(
+      admin.readOnly
+        ? new ApiError(
+            403,
+            'admin_read_only',
+            'The admin is read-only; set ADMIN_READ_ONLY=false to cancel or resume broadcasts from it.',
+          )
+        : undefined,
+    );
+  };
+  const broadcastNotFound = () => new ApiError(404, 'broadcast_not_found', 'No broadcast has this id.');
+
+  router.post('/admin/broadcasts/:id/cancel', actionsAllowed, sameOriginOnly, async (req, res) => {
     const id = String(req.params.id);
     const result = await cancelBroadcast(deps.db, id);
-    if (!result.ok && result.reason === 'not_found') {
-      throw new ApiError(404, 'broadcast_not_found', 'No broadcast has this id.');
+    if (!result.ok && result.reason === 'not_found') throw broadcastNotFound();
+    res.redirect(303, '/admin');
+  });
+
+  // POST /v1/broadcasts/:id/resume's use case: a paused broadcast runs again
+  const resumeDeps = {
+    db: deps.db,
+    redis: deps.redis,
+    keys: redisKeys(deps.queuePrefix),
+    prefix: deps.queuePrefix,
+    fanOutQueue: deps.fanOutQueue,
+    logger: deps.logger,
+  };
+  router.post('/admin/broadcasts/:id/resume', actionsAllowed, sameOriginOnly, async (req, res) => {
+    const id = String(req.params.id);
+    let result: Awaited<ReturnType<typeof resumeBroadcastSending>>;
+    try {
+      result = await resumeBroadcastSending(resumeDeps, id);
+    } catch (error) {
+      if (!(error instanceof ResumeUnavailableError)) throw error;
+      const unavailable = new ApiError(
+        503,
+        'queue_unavailable',
+        'The broadcast cannot be resumed right now (the queue is unreachable); it is still paused, retry later.',
+        undefined,
+        5,
+      );
+      unavailable.cause = error;
+      throw unavailable;
+    }
+    if (!result.ok && result.reason === 'not_found') throw broadcastNotFound();
+    if (!result.ok) {
+      throw new ApiError(
+        409,
+        'not_paused',
+        `The broadcast is ${result.status}, not paused: only a paused broadcast can be resumed.`,
+      );
     }
     res.redirect(303, '/admin');
   });

@@ -790,6 +790,24 @@ export function buildOpenApiDocument() {
           },
         },
       },
+      '/admin/broadcasts/{id}/resume': {
+        post: {
+          summary:
+            'Resumes a paused broadcast from the admin view (only with ADMIN_READ_ONLY=false), as POST /v1/broadcasts/{id}/resume; redirects to /admin',
+          security: [{ admin: [] }],
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+          ],
+          responses: {
+            '303': { description: 'running again: back to /admin' },
+            '401': errorResponse('log in'),
+            '403': errorResponse('the admin is read-only, or the request came from another site'),
+            '404': errorResponse('no broadcast has this id'),
+            '409': errorResponse('not_paused: only a paused broadcast can be resumed'),
+            '503': errorResponse('admin disabled, or the queue is unreachable (still paused)'),
+          },
+        },
+      },
       '/admin/queues': {
         get: {
           summary:
