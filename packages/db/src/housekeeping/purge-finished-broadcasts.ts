@@ -6,7 +6,9 @@ import { uuidV7Bound } from './uuid-time-bound.js';
 // Broadcast ids are uuid v7, as message ids: the walk stops at the uuid of `before`. Whether a
 // message is left is read from the unique (broadcast_id, openid) index.
 const STATEMENT = `WITH win AS (
-    SELECT id FROM broadcasts WHERE id > $1::uuid AND id < $2::uuid ORDER BY id LIMIT $3
+    SELECT id FROM broadcasts WHERE id > $1::uuid AND id < $2::uuid
+      AND ($5::text[] IS NULL OR app_id = ANY($5::text[]))
+    ORDER BY id LIMIT $3
   ), gone AS (
     DELETE FROM broadcasts b
     WHERE b.id > $1::uuid AND b.id <= (SELECT w.id FROM win w ORDER BY w.id DESC LIMIT 1)

@@ -13,7 +13,9 @@ export interface PurgedMessages extends PurgeResult<string> {
 // RETENTION_DAYS of messages. No index on (status, updated_at) is needed, which would cost every
 // send an index entry (the send path updates each message three times).
 const STATEMENT = `WITH win AS (
-    SELECT id FROM messages WHERE id > $1::uuid AND id < $2::uuid ORDER BY id LIMIT $3
+    SELECT id FROM messages WHERE id > $1::uuid AND id < $2::uuid
+      AND ($5::text[] IS NULL OR app_id = ANY($5::text[]))
+    ORDER BY id LIMIT $3
   ), gone AS (
     DELETE FROM messages m
     WHERE m.id > $1::uuid AND m.id <= (SELECT w.id FROM win w ORDER BY w.id DESC LIMIT 1)

@@ -6,7 +6,8 @@ import { appFilter, nextWindow, type PurgeResult, type PurgeWindow } from './pur
 // it was fetched. "A newer fetch exists" is an index probe on (app_id, fetched_at); fetches of
 // one app in the same millisecond all stay until a later one exists.
 const STATEMENT = `WITH win AS (
-    SELECT id FROM access_token_fetches WHERE id > $1::bigint ORDER BY id LIMIT $2
+    SELECT id FROM access_token_fetches WHERE id > $1::bigint AND ($4::text[] IS NULL OR app_id = ANY($4::text[]))
+    ORDER BY id LIMIT $2
   ), gone AS (
     DELETE FROM access_token_fetches f
     WHERE f.id > $1::bigint AND f.id <= (SELECT w.id FROM win w ORDER BY w.id DESC LIMIT 1)

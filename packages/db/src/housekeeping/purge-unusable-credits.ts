@@ -8,7 +8,8 @@ import { appFilter, nextWindow, type PurgeResult, type PurgeWindow } from './pur
 // and a kept message or attempt is the evidence of what it used (messages_credit_id_idx and
 // message_attempts_credit_id_idx answer that, and the foreign keys' checks on each deleted row).
 const STATEMENT = `WITH win AS (
-    SELECT id FROM send_credits WHERE id > $1::bigint ORDER BY id LIMIT $2
+    SELECT id FROM send_credits WHERE id > $1::bigint AND ($4::text[] IS NULL OR app_id = ANY($4::text[]))
+    ORDER BY id LIMIT $2
   ), gone AS (
     DELETE FROM send_credits c
     WHERE c.id > $1::bigint AND c.id <= (SELECT w.id FROM win w ORDER BY w.id DESC LIMIT 1)

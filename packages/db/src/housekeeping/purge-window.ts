@@ -16,7 +16,10 @@ export interface PurgeWindow<K> {
   after: K;
   /** rows the window looks at, and so the most it deletes */
   limit: number;
-  /** only rows of these apps (a deployment sharing its database with others; tests); all when absent */
+  /**
+   * only rows of these apps (a deployment sharing its database with others; tests); all when
+   * absent. The window then counts only their rows.
+   */
   appIds?: readonly string[] | undefined;
 }
 
