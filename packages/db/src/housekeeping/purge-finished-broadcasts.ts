@@ -4,7 +4,8 @@ import { appFilter, nextWindow, type PurgeResult, type PurgeWindow } from './pur
 import { uuidV7Bound } from './uuid-time-bound.js';
 
 // Broadcast ids are uuid v7, as message ids: the walk stops at the uuid of `before`. Whether a
-// message is left is read from the unique (broadcast_id, openid) index.
+// message is left is read from the unique (broadcast_id, openid) index; the foreign key (ON
+// DELETE SET NULL) would otherwise cut a kept message off its broadcast.
 const STATEMENT = `WITH win AS (
     SELECT id FROM broadcasts WHERE id > $1::uuid AND id < $2::uuid
       AND ($5::text[] IS NULL OR app_id = ANY($5::text[]))

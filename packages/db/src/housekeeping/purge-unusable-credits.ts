@@ -5,8 +5,10 @@ import { appFilter, nextWindow, type PurgeResult, type PurgeWindow } from './pur
 // Whether a credit is spent or dead is not indexed (a claim changes it, and an index on it would
 // cost the send path its HOT updates), so the walk reads the whole table, a window at a time. A
 // credit that a message or an attempt still points at stays: a pending message holds its credit,
-// and a kept message or attempt is the evidence of what it used (messages_credit_id_idx and
-// message_attempts_credit_id_idx answer that, and the foreign keys' checks on each deleted row).
+// and a kept message or attempt is the evidence of what it used. The foreign keys would not stop
+// the delete (they are ON DELETE SET NULL: the message would silently lose its credit), so these
+// tests are what keeps them; messages_credit_id_idx and message_attempts_credit_id_idx answer
+// them, and the foreign keys' own look-up on each deleted credit.
 const STATEMENT = `WITH win AS (
     SELECT id FROM send_credits WHERE id > $1::bigint AND ($4::text[] IS NULL OR app_id = ANY($4::text[]))
     ORDER BY id LIMIT $2
