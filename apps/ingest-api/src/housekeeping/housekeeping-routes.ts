@@ -40,7 +40,7 @@ export function createHousekeepingRouter(deps: HousekeepingRouteDeps): Router {
       throw new ApiError(
         503,
         'housekeeping_interrupted',
-        `Housekeeping stopped part-way (${outcome.reason === 'stopped' ? 'the server is shutting down' : 'its lock ran out'}); what it removed stays removed, send the request again to finish.`,
+        `Housekeeping stopped part-way (${outcome.reason === 'stopped' ? 'the server is shutting down' : 'a statement outlasted its lock, and another run may have started'}); what it removed stays removed, send the request again to finish.`,
         { removed: outcome.removed },
         5,
       );
