@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type BroadcastView, ProgressTracker } from './broadcast-progress.js';
-import { createLineDisplay } from './progress-display.js';
+import { createLineDisplay, statusText } from './progress-display.js';
 
 function view(fields: Partial<BroadcastView>): BroadcastView {
   return {
@@ -41,5 +41,15 @@ describe('line display (stderr is not a terminal)', () => {
     const paused = view({ status: 'paused', pausedReason: 'template_error', sent: 3, failed: 3 });
     display.update(paused, new ProgressTracker().add(paused, 0));
     expect(lines[0]).toMatch(/^paused \(template_error\): 6\/100/);
+  });
+});
+
+describe('statusText', () => {
+  it('shows a broadcast holding its sends for quiet hours as waiting, until the time has come', () => {
+    const now = Date.parse('2026-12-01T15:00:00Z');
+    const waiting = view({ waitingUntil: '2026-12-02T00:00:00Z' });
+    expect(statusText(waiting, now)).toBe('waiting until 00:00Z');
+    expect(statusText(waiting, Date.parse('2026-12-02T00:00:01Z'))).toBe('running');
+    expect(statusText(view({}), now)).toBe('running');
   });
 });

@@ -21,9 +21,17 @@ export interface TextStream {
   columns?: number;
 }
 
-/** `running` or, with a reason, `paused (template_error)`. */
-function statusText(view: BroadcastView): string {
-  return view.pausedReason && view.status === 'paused' ? `paused (${view.pausedReason})` : view.status;
+/**
+ * `running`; with a reason, `paused (template_error)`; a broadcast holding its sends for quiet
+ * hours (the server's `waitingUntil`), `waiting until 08:00Z`.
+ */
+export function statusText(view: BroadcastView, now = Date.now()): string {
+  if (view.status === 'paused' && view.pausedReason) return `paused (${view.pausedReason})`;
+  const until = typeof view.waitingUntil === 'string' ? Date.parse(view.waitingUntil) : Number.NaN;
+  if (view.status === 'running' && until > now) {
+    return `waiting until ${new Date(until).toISOString().slice(11, 16)}Z`;
+  }
+  return view.status;
 }
 
 /** A live bar (cli-progress) redrawn in place; for a terminal. */
