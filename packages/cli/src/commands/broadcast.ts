@@ -87,7 +87,8 @@ function summary(view: BroadcastView): string {
       ? ` in ${formatDuration((Date.parse(view.finishedAt) - Date.parse(view.startedAt)) / 1000)}`
       : '';
   const reason = view.pausedReason ? ` (${view.pausedReason})` : '';
-  return `broadcast ${view.id} ${view.status}${reason}: ${settledCount(view)}/${view.total} messages${took}\n  ${formatCounts(view)}`;
+  const cancelled = view.cancelled ? `  cancelled ${view.cancelled}` : '';
+  return `broadcast ${view.id} ${view.status}${reason}: ${settledCount(view)}/${view.total} messages${took}\n  ${formatCounts(view)}${cancelled}`;
 }
 
 function describe(view: BroadcastView): string {

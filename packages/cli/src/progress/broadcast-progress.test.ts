@@ -71,6 +71,14 @@ describe('ProgressTracker', () => {
     const notStarted = new ProgressTracker().add(view({ status: 'scheduled', total: 0 }), 0);
     expect(notStarted.percent).toBe(0);
   });
+
+  it('gives a cancelled broadcast no ETA, even with messages still in flight', () => {
+    const tracker = new ProgressTracker(5_000, 900);
+    tracker.add(view({ total: 1000, sent: 600, pending: 400 }), 0);
+    const cancelled = tracker.add(view({ status: 'cancelled', total: 1000, sent: 826, pending: 174 }), 1_000);
+    expect(cancelled.ratePerSecond).toBe(226);
+    expect(cancelled.etaSeconds).toBeUndefined();
+  });
 });
 
 describe('formatting', () => {

@@ -80,7 +80,8 @@ export class ProgressTracker {
     const ratePerSecond =
       spanMs >= this.minimumSpanMs ? ((calledCount(view) - first.called) * 1000) / spanMs : undefined;
     let etaSeconds: number | undefined;
-    if (remaining === 0 && hasEnded(view)) etaSeconds = 0;
+    // an ended broadcast has no time left, even with messages still in flight after a cancel
+    if (hasEnded(view)) etaSeconds = remaining === 0 ? 0 : undefined;
     else if (ratePerSecond !== undefined && ratePerSecond > 0) etaSeconds = remaining / ratePerSecond;
     return {
       settled,
