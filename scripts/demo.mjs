@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -84,21 +85,32 @@ function refusal(answer) {
   return error ? `${error.code}: ${error.message}` : `HTTP ${answer.status} ${JSON.stringify(answer.body)}`;
 }
 
+/**
+ * The status of GET url, or undefined when nothing answers: node:http only, so that the check runs
+ * (and says what to do) even in a fresh clone where npm start has not installed anything yet.
+ */
+function probe(url) {
+  return new Promise((resolve) => {
+    const request = http.get(url, (response) => {
+      response.resume();
+      resolve(response.statusCode);
+    });
+    request.setTimeout(5_000, () => request.destroy());
+    request.once('error', () => resolve(undefined));
+  });
+}
+
 /** Says how to start minapush when it does not answer, or when it does not run the sandbox. */
 export async function checkRunning({ apiUrl, sandboxUrl, apiKey }) {
   const startHint =
     'Start it in another terminal with `npm start`, wait for "minapush is running", then run `npm run demo` again.';
-  const health = await call(undefined, 'GET', `${apiUrl}/healthz`).catch(() => undefined);
-  if (health?.status !== 200) {
+  if ((await probe(`${apiUrl}/healthz`)) !== 200) {
     throw new SetupError(
       `demo: minapush is not running: nothing answers on ${apiUrl}/healthz.\n  ${startHint}\n` +
         '  (It listens on PORT, default 3000; set MINAPUSH_URL if yours is elsewhere.)',
     );
   }
-  const sandbox = await call(undefined, 'GET', `${sandboxUrl}/__sandbox/apps/${DEMO_APP_ID}`).catch(
-    () => undefined,
-  );
-  if (sandbox?.status !== 200) {
+  if ((await probe(`${sandboxUrl}/__sandbox/apps/${DEMO_APP_ID}`)) !== 200) {
     throw new SetupError(
       `demo: the WeChat sandbox with the demo app ${DEMO_APP_ID} does not answer on ${sandboxUrl}.\n` +
         "  The demo runs against npm start's local sandbox, which npm start runs when WECHAT_APPS is not set\n" +
