@@ -11,6 +11,7 @@ import { createAdminRouter } from './admin/admin-routes.js';
 import { createBroadcastsRouter } from './broadcasts/broadcasts-routes.js';
 import type { TrustProxy } from './config.js';
 import { createCreditIngestProducer } from './credits/credit-ingest-producer.js';
+import { createCreditInventoryRouter } from './credits/credit-inventory-routes.js';
 import { createFormIdsRouter } from './credits/form-ids-route.js';
 import { createSeenFormIds } from './credits/seen-form-ids.js';
 import { createSubscriptionsRouter } from './credits/subscriptions-route.js';
@@ -157,6 +158,7 @@ export function createServer(deps: ServerDeps): Express {
         // WECHAT_APPS lists at least one app; without any, every message is refused as unknown_app
         defaultAppId: deps.apps[0]?.appId ?? '',
         appIds: deps.apps.map((candidate) => candidate.appId),
+        now,
       },
       authenticate: apiKeyOnly,
     }),
@@ -165,8 +167,21 @@ export function createServer(deps: ServerDeps): Express {
     createBroadcastsRouter({
       db: deps.db,
       redis: deps.redis,
+      queuePrefix: deps.queuePrefix,
+      sendRates: Object.fromEntries(
+        deps.apps.map((candidate) => [candidate.appId, candidate.sendRatePerSecond]),
+      ),
+      logger: deps.logger,
       fanOutQueue: deps.fanOutQueue,
       defaultAppId: deps.apps[0]?.appId ?? '',
+      appIds: deps.apps.map((candidate) => candidate.appId),
+      authenticate: apiKeyOnly,
+      now,
+    }),
+  );
+  app.use(
+    createCreditInventoryRouter({
+      db: deps.db,
       appIds: deps.apps.map((candidate) => candidate.appId),
       authenticate: apiKeyOnly,
       now,

@@ -2,6 +2,7 @@ export {
   type BroadcastAudience,
   type BroadcastToCreate,
   type BroadcastView,
+  broadcastView,
   type CancelBroadcastResult,
   type CreatedBroadcast,
   cancelBroadcast,
@@ -16,17 +17,26 @@ export {
   startBroadcast,
 } from './broadcasts/broadcasts.js';
 export {
+  type BroadcastReach,
+  type BroadcastReachRequest,
+  countBroadcastReach,
+} from './broadcasts/count-broadcast-reach.js';
+export {
   type FanOutChunkRequest,
   type FanOutChunkResult,
   fanOutChunk,
   type SendBatch,
 } from './broadcasts/fan-out-chunk.js';
+export { type BroadcastListQuery, listBroadcasts } from './broadcasts/list-broadcasts.js';
+export { type ResumeBroadcastResult, resumeBroadcast } from './broadcasts/resume-broadcast.js';
 export {
   type CreateDatabaseOptions,
   createDatabase,
   type Database,
   pingDatabase,
 } from './create-database.js';
+export { type AppInventory, findAppInventory } from './credits/find-app-inventory.js';
+export { findUserCredits, type UserCredits } from './credits/find-user-credits.js';
 export {
   type CreditBatch,
   type CreditToStore,
@@ -53,6 +63,7 @@ export {
   PrismaClient,
   TokenMode,
 } from './generated/prisma/client.js';
+export { type CancelMessageResult, cancelMessage } from './messages/cancel-message.js';
 export {
   type CreatedMessage,
   createMessage,
@@ -60,10 +71,21 @@ export {
   type StoredMessage,
 } from './messages/create-message.js';
 export { findMessage } from './messages/find-message.js';
+export { findMessageAttempts, type MessageAttemptView } from './messages/find-message-attempts.js';
+export { listMessages, type MessageListQuery } from './messages/list-messages.js';
+export {
+  decodePageCursor,
+  encodePageCursor,
+  InvalidPageCursorError,
+  type Page,
+} from './page-cursor.js';
 export { completeIdleBroadcasts } from './recovery/complete-idle-broadcasts.js';
 export { type ExpiredLease, findExpiredLeases } from './recovery/find-expired-leases.js';
 export { findQueuedBatches, type QueuedBatch } from './recovery/find-queued-batches.js';
-export { findQueuedSingleMessages } from './recovery/find-queued-single-messages.js';
+export {
+  findQueuedSingleMessages,
+  type QueuedSingleMessage,
+} from './recovery/find-queued-single-messages.js';
 export { findUnfannedBroadcasts, type UnfannedBroadcast } from './recovery/find-unfanned-broadcasts.js';
 export { KEYSET_START, type KeysetPage } from './recovery/keyset-page.js';
 export { claimCredits } from './send/claim-credits.js';

@@ -21,6 +21,7 @@ export {
   recordUserSchema,
 } from './credit-ingest/catalog.js';
 export { enqueueCreditBatch, enqueueUserSighting } from './credit-ingest/producer.js';
+export { ensureJob } from './ensure-job.js';
 export {
   canonicalJson,
   idempotencyKeySchema,
@@ -43,6 +44,7 @@ export {
   batchJob,
   bulkQueueName,
   enqueueMessageJob,
+  ensureBatchJob,
   messageBulkCatalog,
   messageQueueName,
   messageSendCatalog,
@@ -52,6 +54,7 @@ export {
   sendMessageSchema,
 } from './messages/catalog.js';
 export {
+  MAX_SEND_AT_DAYS,
   MESSAGE_KINDS,
   type MessageRequest,
   MINIPROGRAM_STATES,
@@ -64,14 +67,19 @@ export {
   SUBSCRIBE_LANGS,
 } from './messages/message-request.js';
 export {
-  closeMessageQueues,
   type EnqueueMessageFailure,
   type EnqueueMessageResult,
   enqueueMessage,
   type MessageProducerConnection,
   type MessageRequestIssue,
 } from './messages/producer.js';
+export { closeMessageQueues } from './messages/producer-queues.js';
 export { QueueUnavailableError } from './messages/queue-unavailable-error.js';
+export {
+  requeueBroadcastBatches,
+  type SendControlConnection,
+  withdrawMessageJob,
+} from './messages/send-control.js';
 export { isFreeOfControlCharacters, noControlCharacters } from './no-control-characters.js';
 export { DEFAULT_QUEUE_PREFIX } from './queue-prefix.js';
 export {

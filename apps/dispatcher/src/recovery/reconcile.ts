@@ -11,16 +11,14 @@ import {
 } from '@minapush/db';
 import type { Logger } from '@minapush/logger';
 import {
-  batchJob,
   enqueueBroadcastFanOut,
   enqueueMessageJob,
+  ensureBatchJob,
+  ensureJob,
   type Redis,
   type RedisKeys,
 } from '@minapush/queues';
-import type { Job, Queue } from 'bullmq';
 import type { DispatcherQueues } from '../queues.js';
-
-const LIVE_JOB_STATES = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']);
 
 export interface ReconcileResources {
   db: Database;
@@ -50,15 +48,6 @@ export interface ReconcileReport {
   completedBroadcasts: number;
 }
 
-/** Adds the job unless one with its id is alive; a finished or failed one is replaced. */
-async function ensureJob(queue: Queue, jobId: string, add: () => Promise<Job>): Promise<boolean> {
-  const state = await queue.getJobState(jobId);
-  if (LIVE_JOB_STATES.has(state)) return false;
-  if (state !== 'unknown') await queue.remove(jobId);
-  await add();
-  return true;
-}
-
 /**
  * Postgres drives recovery: what it says is still to do gets a live job again, whatever Redis
  * lost (a restart without persistence, a FLUSHDB, a failover) or a worker dropped (crash, freeze).
@@ -68,7 +57,8 @@ async function ensureJob(queue: Queue, jobId: string, add: () => Promise<Job>): 
  * - broadcasts still to fan out (scheduled, or running with an unfinished fan-out): a fan-out job,
  *   delayed until sendAt;
  * - messages whose lease ran out: their single-message or batch job;
- * - queued single messages and queued batches that sat past the grace period: their job;
+ * - queued single messages and queued batches that sat past the grace period: their job (a
+ *   message held until its sendAt: delayed until then);
  * - running broadcasts with nothing left to send: completed.
  */
 export async function reconcile(r: ReconcileResources): Promise<ReconcileReport> {
@@ -116,7 +106,11 @@ export async function reconcile(r: ReconcileResources): Promise<ReconcileReport>
       (after, limit) => findQueuedSingleMessages(r.db, { after, limit, queuedBefore }),
       async (m) => {
         const queue = r.queues.transactional(m.appId);
-        return queue ? ensureJob(queue, m.messageId, () => enqueueMessageJob(queue, m.messageId)) : false;
+        // a message held until its sendAt gets its job back delayed until then
+        const delayMs = Math.max(0, (m.sendAt?.getTime() ?? 0) - r.now());
+        return queue
+          ? ensureJob(queue, m.messageId, () => enqueueMessageJob(queue, m.messageId, delayMs))
+          : false;
       },
     );
     report.batches = await walk(
@@ -139,9 +133,7 @@ export async function reconcile(r: ReconcileResources): Promise<ReconcileReport>
 
 function requeueBatch(r: ReconcileResources, appId: string, batchId: string, broadcastId: string) {
   const queue = r.queues.bulk(appId);
-  if (!queue) return Promise.resolve(false);
-  const job = batchJob({ batchId, broadcastId });
-  return ensureJob(queue, batchId, () => queue.add(job.name, job.data, job.opts));
+  return queue ? ensureBatchJob(queue, { batchId, broadcastId }) : Promise.resolve(false);
 }
 
 /** One page of a keyset walk, from where the last run stopped; answers how many rows it acted on. */
