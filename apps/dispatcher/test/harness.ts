@@ -177,6 +177,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
       metrics: ingestMetrics,
       loginRateLimitPerMinute: 0,
       trustProxy: false,
+      housekeeping: { retentionDays: 30, appIds: [app.appId] },
       logger,
     }),
   );
@@ -209,6 +210,8 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
       reconcileIntervalMs: 500,
       reconcileGraceMs: 1_000,
       sendRateRecoveryMs: options.sendRateRecoveryMs ?? 60_000,
+      // this test's app only: the suites beside it share the database
+      housekeeping: { cron: '0 3 * * *', retentionDays: 30, appIds: [app.appId] },
       lockDurationMs: 5_000,
       now,
     });

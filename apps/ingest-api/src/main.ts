@@ -108,6 +108,7 @@ const app = createServer({
   logger,
   loginRateLimitPerMinute: config.loginRateLimitPerMinute,
   trustProxy: config.trustProxy,
+  housekeeping: config.housekeeping,
 });
 
 const server = app.listen(config.port, config.host, () => {
