@@ -63,13 +63,13 @@ export {
   PrismaClient,
   TokenMode,
 } from './generated/prisma/client.js';
-export { type CancelMessageResult, cancelMessage } from './messages/cancel-message.js';
 export { purgeFinishedBroadcasts } from './housekeeping/purge-finished-broadcasts.js';
 export { type PurgedMessages, purgeFinishedMessages } from './housekeeping/purge-finished-messages.js';
 export { purgeTokenHistory } from './housekeeping/purge-token-history.js';
 export { purgeUnusableCredits } from './housekeeping/purge-unusable-credits.js';
 export { BIGINT_START, type PurgeResult, type PurgeWindow } from './housekeeping/purge-window.js';
 export { uuidV7Bound } from './housekeeping/uuid-time-bound.js';
+export { type CancelMessageResult, cancelMessage } from './messages/cancel-message.js';
 export {
   type CreatedMessage,
   createMessage,
