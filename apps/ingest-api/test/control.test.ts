@@ -81,7 +81,12 @@ describe('what can be sent to a user and by an app', () => {
 
   beforeAll(async () => {
     const app = h.appId;
-    await h.db.appUser.createMany({ data: [a, b, c, d].map((o) => ({ appId: app, openid: o })) });
+    await h.db.appUser.createMany({
+      data: [
+        ...[a, b, c, d].map((o) => ({ appId: app, openid: o })),
+        { appId: h.appIds[1] as string, openid: a },
+      ],
+    });
     await h.db.sendCredit.createMany({
       data: [
         // a: two formIds and a prepay_id usable, each other kind of unusable one
@@ -99,9 +104,11 @@ describe('what can be sent to a user and by an app', () => {
         // b: a formId expiring within a day, a subscription
         credit(app, b, { expiresIn: 20 * HOUR }),
         credit(app, b, { kind: 'subscribe', templateId: 'tmpl-a' }),
-        // c: only spent and expired credits; d: none at all
+        // c: only expired and spent credits; d: only a spent formId and a dead subscription
         credit(app, c, { expiresIn: -DAY }),
         credit(app, c, { kind: 'subscribe', templateId: 'tmpl-b', usesLeft: 0, state: 'spent' }),
+        credit(app, d, { expiresIn: 2 * DAY, usesLeft: 0, state: 'spent' }),
+        credit(app, d, { kind: 'subscribe', templateId: 'tmpl-a', state: 'dead' }),
         // another app's user with the same openid as a: not counted here
         credit(h.appIds[1] as string, a, { expiresIn: DAY }),
       ],
@@ -116,11 +123,13 @@ describe('what can be sent to a user and by an app', () => {
       formIds: { usable: 3, usesLeft: 5, soonestExpiresAt: soonest.toISOString() },
       subscribe: { 'tmpl-a': 2 },
     });
-    expect(await (await get(`/v1/apps/${h.appId}/users/${c}/credits`)).json()).toEqual({
-      openid: c,
-      formIds: { usable: 0, usesLeft: 0 },
-      subscribe: {},
-    });
+    for (const unreachable of [c, d]) {
+      expect(await (await get(`/v1/apps/${h.appId}/users/${unreachable}/credits`)).json()).toEqual({
+        openid: unreachable,
+        formIds: { usable: 0, usesLeft: 0 },
+        subscribe: {},
+      });
+    }
   });
 
   it('answers zeros for a user it never saw, and 404 naming the apps for an unknown app', async () => {
@@ -201,7 +210,8 @@ describe('what can be sent to a user and by an app', () => {
       audience: { type: 'all' },
       dryRun: true,
     });
-    expect(await response.json()).toEqual({ reachable: 45, unreachable: 0, estimatedSeconds: 3 });
+    // and the user of the other app seeded above: 46 users, 3 seconds at 20 a second
+    expect(await response.json()).toEqual({ reachable: 46, unreachable: 0, estimatedSeconds: 3 });
   });
 });
 
@@ -238,7 +248,8 @@ describe('listings', () => {
       });
       ids.push((await response.json()).id);
     }
-    const newestFirst = [...ids].reverse();
+    // newest first: by id, which uuid v7 orders by creation (to the millisecond)
+    const newestFirst = [...ids].sort().reverse();
     expect(await walk(`/v1/broadcasts?appId=${app}`, 3)).toEqual(newestFirst);
     expect(await walk(`/v1/broadcasts?appId=${app}`, 100)).toEqual(newestFirst);
 
@@ -272,11 +283,12 @@ describe('listings', () => {
       arrived.push(await send());
     });
     // what was there when the walk began, each once, newest first; newer ones are on a new first page
-    expect(walked).toEqual([...ids].reverse());
+    expect(walked).toEqual([...ids].sort().reverse());
     const first = await (await get(`/v1/messages?openid=${openid}&limit=100`)).json();
-    expect(first.items.map((item: { id: string }) => item.id)).toEqual([...ids, ...arrived].reverse());
+    const everything = [...ids, ...arrived].sort().reverse();
+    expect(first.items.map((item: { id: string }) => item.id)).toEqual(everything);
     expect(first.items[0]).toEqual({
-      id: arrived.at(-1),
+      id: everything[0],
       appId: h.appId,
       status: 'queued',
       openid,

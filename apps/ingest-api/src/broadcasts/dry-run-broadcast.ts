@@ -32,9 +32,12 @@ export async function dryRunBroadcast(
     audience: request.audience,
     creditValidFrom: deps.now(),
   });
+  // every credit's user is recorded with it (the intake's rule), so the users with credits are
+  // within the audience `all`; capped all the same, so that no answer counts fewer than 0 unreachable
+  const reachable = Math.min(reach.reachable, reach.audience);
   return {
-    reachable: reach.reachable,
-    unreachable: reach.audience - reach.reachable,
-    estimatedSeconds: Math.ceil(reach.reachable / request.sendRatePerSecond),
+    reachable,
+    unreachable: reach.audience - reachable,
+    estimatedSeconds: Math.ceil(reachable / request.sendRatePerSecond),
   };
 }

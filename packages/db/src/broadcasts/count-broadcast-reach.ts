@@ -25,19 +25,21 @@ const USABLE = `c.state = 'available' AND c.uses_left > 0
   AND CASE WHEN $2::message_kind = 'template' THEN c.kind IN ('form_id', 'prepay_id') AND c.expires_at > $4::timestamptz
     ELSE c.kind = 'subscribe' AND c.template_id = $3 END`;
 
-// Every recorded user: the app's users, and those of them among the users with a usable credit
-// (one pass over the credits, each user counted once, bytewise as in findAppInventory).
+// Every recorded user: the app's users, and the distinct users with a usable credit, in one pass
+// over the app's credits counted bytewise as in findAppInventory. Those are all recorded users: the
+// intake records a credit's user in the transaction that stores it (storeCreditBatch), so no join
+// to app_users is needed (it took half the time on a million users).
 const ALL = `
   SELECT (SELECT count(*) FROM app_users WHERE app_id = $1)::int AS audience,
-    (SELECT count(DISTINCT c.openid COLLATE "C") FROM send_credits c
-     WHERE c.app_id = $1 AND ${USABLE}
-       AND EXISTS (SELECT 1 FROM app_users u WHERE u.app_id = c.app_id AND u.openid = c.openid))::int AS reachable`;
-// A list of openids: each distinct one looked up (the index (app_id, openid, …) of the credits).
+    (SELECT count(DISTINCT c.openid COLLATE "C") FROM send_credits c WHERE c.app_id = $1 AND ${USABLE})::int
+      AS reachable`;
+// A list of openids: each distinct one looked up in the index (app_id, openid, expires_at) of the
+// credits, as a semi-join (a condition inside an aggregate's FILTER would be a subplan per row).
 const LISTED = `
-  SELECT count(*)::int AS audience,
-    (count(*) FILTER (WHERE EXISTS (
-      SELECT 1 FROM send_credits c WHERE c.app_id = $1 AND c.openid = o.openid AND ${USABLE})))::int AS reachable
-  FROM (SELECT DISTINCT openid FROM unnest($5::varchar[]) AS u(openid)) o`;
+  WITH o AS MATERIALIZED (SELECT DISTINCT openid FROM unnest($5::varchar[]) AS u(openid))
+  SELECT (SELECT count(*) FROM o)::int AS audience,
+    (SELECT count(*) FROM o WHERE EXISTS (
+      SELECT 1 FROM send_credits c WHERE c.app_id = $1 AND c.openid = o.openid AND ${USABLE}))::int AS reachable`;
 
 /** How many users a broadcast would reach now, writing nothing (POST /v1/broadcasts `dryRun`). */
 export async function countBroadcastReach(
