@@ -202,6 +202,9 @@ describe('housekeeping', () => {
       expect(row.text).not.toContain(token);
       expect(row.sealed_contains).toBe(false);
     }
+
+    // the pending broadcast would otherwise wait in the shared database for a dispatcher of this app
+    expect((await h.api('POST', `/v1/broadcasts/${pendingBroadcastId}/cancel`)).status).toBe(200);
   });
 
   it('is scheduled by every dispatcher as one daily job at 03:00 China time, which the worker runs', async () => {

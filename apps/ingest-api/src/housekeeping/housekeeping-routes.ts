@@ -26,21 +26,32 @@ export interface HousekeepingRouteDeps {
 export function createHousekeepingRouter(deps: HousekeepingRouteDeps): Router {
   const router = Router();
   router.post('/v1/housekeeping/run', deps.authenticate, async (_req, res) => {
-    if (deps.redis.status !== 'ready') {
-      throw new ApiError(
+    const redisDown = (detail: string) =>
+      new ApiError(
         503,
         'redis_unavailable',
-        'Housekeeping takes a lock in Redis, which is unreachable right now; nothing was deleted, retry later.',
+        `Housekeeping takes a lock in Redis, which is unreachable right now; ${detail}, retry later.`,
         undefined,
         5,
       );
+    if (deps.redis.status !== 'ready') throw redisDown('nothing was deleted');
+    let outcome: HousekeepingOutcome;
+    try {
+      outcome = await deps.run();
+    } catch (error) {
+      // Redis went away during the run: what it deleted stays deleted, the next run does the rest
+      if (deps.redis.status !== 'ready') {
+        const apiError = redisDown('what was deleted stays deleted');
+        apiError.cause = error;
+        throw apiError;
+      }
+      throw error;
     }
-    const outcome = await deps.run();
     if (!outcome.ok) {
       throw new ApiError(
         503,
         'housekeeping_interrupted',
-        `Housekeeping stopped part-way (${outcome.reason === 'stopped' ? 'the server is shutting down' : 'its lock ran out'}); what it removed stays removed, send the request again to finish.`,
+        `Housekeeping stopped part-way (${outcome.reason === 'stopped' ? 'the server is shutting down' : 'a statement outlasted its lock, and another run may have started'}); what it removed stays removed, send the request again to finish.`,
         { removed: outcome.removed },
         5,
       );
