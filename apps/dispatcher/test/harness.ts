@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { clusterQueuePrefix, redisClusterNodesSchema, type WechatAppConfig } from '@minapush/config';
 import { createDatabase } from '@minapush/db';
 import {
+  createBoardQueues,
   createCreditIngestWorker,
   createServer as createIngestServer,
   createMetrics,
@@ -68,6 +69,8 @@ export interface HarnessOptions {
   redisUrl?: string;
   /** a Redis Cluster instead, as REDIS_CLUSTER_NODES names it: the prefix gets its hash tag */
   redisClusterNodes?: string;
+  /** enable the ingest API's /admin with these credentials (read-only unless `readOnly: false`) */
+  admin?: { username: string; password: string; readOnly?: boolean };
 }
 
 async function listen(app: { listen: (port: number, host: string) => import('node:http').Server }) {
@@ -151,6 +154,13 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
   const creditQueue = new Queue(creditIngestCatalog.queue, { connection: producer, prefix });
   const fanOutQueue = new Queue(broadcastQueueName(), { connection: producer, prefix });
   fanOutQueue.on('error', () => undefined);
+  // Bull Board shows every queue of the deployment, as in main.ts
+  const boardQueues = createBoardQueues({
+    connection: producer,
+    prefix,
+    appIds: [app.appId],
+    reuse: [creditQueue, fanOutQueue],
+  });
   const ingestMetrics = createMetrics();
   const creditWorker = createCreditIngestWorker({
     connection: connection('worker'),
@@ -165,14 +175,14 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
       apps: [app],
       apiKeys: [apiKey],
       sessions: createSessionTokens({ secret: `s-${randomUUID()}`, ttlSeconds: 3600 }),
-      admin: undefined,
+      admin: options.admin ? { readOnly: true, ...options.admin } : undefined,
       wechat,
       tokens,
       db,
       redis: producer,
       creditQueue,
       fanOutQueue,
-      boardQueues: [],
+      boardQueues,
       queuePrefix: prefix,
       metrics: ingestMetrics,
       loginRateLimitPerMinute: 0,
@@ -246,6 +256,8 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
     /** a producer connection, for a test that reads what the dispatcher keeps in Redis */
     redis: producer,
     sandboxUrl: sandboxHttp.url,
+    /** the ingest API (with /admin when the harness was given admin credentials) */
+    ingestUrl: ingest.url,
     db,
     wechat,
     tokens,
@@ -396,8 +408,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
       await new Promise<void>((resolve) => sandboxHttp.server.close(() => resolve()));
       await messageQueue.close();
       await bulkQueue.close();
-      await creditQueue.close();
-      await fanOutQueue.close();
+      await Promise.allSettled(boardQueues.map((queue) => queue.close()));
       // everything this harness put in Redis, BullMQ's keys and ours, shares its prefix (and on a
       // cluster, where SCAN sees one node's keys, its hash tag's slot: one node's, but each is read)
       for (const node of producer instanceof Cluster ? producer.nodes('master') : [producer]) {

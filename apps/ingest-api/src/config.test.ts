@@ -63,7 +63,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...minimal, ADMIN_USERNAME: 'ops', ADMIN_PASSWORD: 'pw' }).admin).toEqual({
       username: 'ops',
       password: 'pw',
+      readOnly: true,
     });
+  });
+
+  it('keeps the admin read-only unless ADMIN_READ_ONLY=false, and refuses other values', () => {
+    const admin = { ...minimal, ADMIN_USERNAME: 'ops', ADMIN_PASSWORD: 'pw' };
+    expect(loadConfig({ ...admin, ADMIN_READ_ONLY: 'false' }).admin?.readOnly).toBe(false);
+    expect(loadConfig({ ...admin, ADMIN_READ_ONLY: 'true' }).admin?.readOnly).toBe(true);
+    expect(() => loadConfig({ ...admin, ADMIN_READ_ONLY: 'no' })).toThrow(/ADMIN_READ_ONLY/);
   });
 
   it('runs on a Redis Cluster when REDIS_CLUSTER_NODES is set, with the queue prefix as a hash tag', () => {

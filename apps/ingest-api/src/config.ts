@@ -58,6 +58,13 @@ const environmentSchema = z.object({
     .default(7 * 86_400),
   ADMIN_USERNAME: z.string().optional(),
   ADMIN_PASSWORD: z.string().optional(),
+  // Bull Board and the admin view only look unless an operator says otherwise.
+  ADMIN_READ_ONLY: z
+    .enum(['true', 'false', '1', '0'], {
+      message: 'use true (the default: look only) or false (allow actions)',
+    })
+    .default('true')
+    .transform((value) => value === 'true' || value === '1'),
   INGEST_WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(4),
   // 10 a second per address: a burst of scripted logins is stopped, while a carrier NAT that puts
   // thousands of users behind one address still lets them log in.
@@ -80,7 +87,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const parsed = parseEnvironment(environmentSchema, env, hints);
   const admin =
     parsed.ADMIN_USERNAME && parsed.ADMIN_PASSWORD
-      ? { username: parsed.ADMIN_USERNAME, password: parsed.ADMIN_PASSWORD }
+      ? {
+          username: parsed.ADMIN_USERNAME,
+          password: parsed.ADMIN_PASSWORD,
+          /** Bull Board refuses its actions and the admin view offers none */
+          readOnly: parsed.ADMIN_READ_ONLY,
+        }
       : undefined;
   return {
     ...serviceSettings(parsed),

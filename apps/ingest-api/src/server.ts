@@ -8,7 +8,7 @@ import type { WechatClient } from '@minapush/wechat';
 import type { Queue } from 'bullmq';
 import express, { type Express, type Request } from 'express';
 import { pinoHttp } from 'pino-http';
-import { createAdminRouter } from './admin/admin-routes.js';
+import { type AdminSettings, createAdminRouter } from './admin/admin-routes.js';
 import { createBroadcastsRouter } from './broadcasts/broadcasts-routes.js';
 import type { TrustProxy } from './config.js';
 import { createCreditIngestProducer } from './credits/credit-ingest-producer.js';
@@ -33,7 +33,8 @@ export interface ServerDeps {
   apps: readonly WechatAppConfig[];
   apiKeys: readonly string[];
   sessions: SessionTokens;
-  admin: { username: string; password: string } | undefined;
+  /** HTTP Basic credentials of /admin, and whether it is read-only; undefined: admin disabled */
+  admin: AdminSettings | undefined;
   wechat: WechatClient;
   /** the central access_token of each app */
   tokens: TokenService;
@@ -41,9 +42,9 @@ export interface ServerDeps {
   /** a producer connection: fails fast when Redis is down */
   redis: Redis;
   creditQueue: Queue;
-  /** the queues shown in Bull Board */
   /** where POST /v1/broadcasts adds each broadcast's fan-out job */
   fanOutQueue: Queue;
+  /** the queues shown in Bull Board: every queue of the deployment (`deploymentQueueNames`) */
   boardQueues: readonly Queue[];
   /** BullMQ prefix; also namespaces the ingest API's own Redis keys */
   queuePrefix: string;
@@ -214,7 +215,20 @@ export function createServer(deps: ServerDeps): Express {
         ),
     }),
   );
-  app.use(createAdminRouter({ admin: deps.admin, queues: deps.boardQueues }));
+  app.use(
+    createAdminRouter({
+      admin: deps.admin,
+      queues: deps.boardQueues,
+      apps: deps.apps,
+      db: deps.db,
+      redis: deps.redis,
+      tokens: deps.tokens,
+      queuePrefix: deps.queuePrefix,
+      fanOutQueue: deps.fanOutQueue,
+      logger: deps.logger,
+      now,
+    }),
+  );
   app.use(notFoundHandler);
   app.use(createErrorHandler(deps.logger));
   return app;

@@ -16,7 +16,13 @@ import { createTokenService } from '@minapush/tokens';
 import { createWechatClient } from '@minapush/wechat';
 import { createSandbox } from '@minapush/wechat-sandbox';
 import { Queue, type Worker } from 'bullmq';
-import { createCreditIngestWorker, createMetrics, createServer, createSessionTokens } from '../src/index.js';
+import {
+  createBoardQueues,
+  createCreditIngestWorker,
+  createMetrics,
+  createServer,
+  createSessionTokens,
+} from '../src/index.js';
 
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/minapush_test';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -45,7 +51,8 @@ export interface HarnessOptions {
   redisUrl?: string;
   /** answer requests with this Postgres (e.g. one that is down) instead of the real one */
   databaseUrl?: string;
-  admin?: { username: string; password: string };
+  /** admin credentials; read-only unless `readOnly: false` (as ADMIN_READ_ONLY) */
+  admin?: { username: string; password: string; readOnly?: boolean };
   /** start the worker that stores accepted batches (default true) */
   worker?: boolean;
   /** configure the app with this secret instead of the sandbox's (e.g. a wrong one) */
@@ -128,19 +135,26 @@ export async function startHarness(options: HarnessOptions = {}) {
   }));
   const messageQueues = new Map<string, Queue>();
   const tokens = createTokenService({ redis, wechat, db, apps, keyPrefix: prefix });
+  // every queue of the deployment, as main.ts shows them in Bull Board
+  const boardQueues = createBoardQueues({
+    connection: redis,
+    prefix,
+    appIds: apps.map((candidate) => candidate.appId),
+    reuse: [creditQueue, fanOutQueue],
+  });
 
   const app = createServer({
     apps,
     apiKeys: [apiKey],
     sessions: createSessionTokens({ secret: `session-secret-${randomUUID()}`, ttlSeconds: 3600 }),
-    admin: options.admin,
+    admin: options.admin ? { readOnly: true, ...options.admin } : undefined,
     wechat,
     tokens,
     db,
     redis,
     creditQueue,
     fanOutQueue,
-    boardQueues: [creditQueue],
+    boardQueues,
     queuePrefix: prefix,
     metrics,
     logger,
@@ -174,6 +188,8 @@ export async function startHarness(options: HarnessOptions = {}) {
     prefix,
     db,
     creditQueue,
+    /** the queues Bull Board shows */
+    boardQueues,
     /** the API's producer connection */
     redis,
     worker,
@@ -219,10 +235,9 @@ export async function startHarness(options: HarnessOptions = {}) {
             .obliterate({ force: true })
             .catch(() => undefined);
         }
-        await creditQueue.obliterate({ force: true }).catch(() => undefined);
-        await creditQueue.close();
-        await fanOutQueue.close();
+        for (const queue of boardQueues) await queue.obliterate({ force: true }).catch(() => undefined);
       }
+      await Promise.allSettled(boardQueues.map((queue) => queue.close()));
       await Promise.allSettled([...messageQueues.values()].map((queue) => queue.close()));
       await closeMessageQueues(redis);
       redis.disconnect();

@@ -21,6 +21,7 @@ export {
   recordUserSchema,
 } from './credit-ingest/catalog.js';
 export { enqueueCreditBatch, enqueueUserSighting } from './credit-ingest/producer.js';
+export { deploymentQueueNames } from './deployment-queues.js';
 export { ensureJob } from './ensure-job.js';
 export {
   canonicalJson,
@@ -31,6 +32,7 @@ export {
 export {
   addCatalogJob,
   defineQueueCatalog,
+  FINISHED_JOB_HISTORY,
   type JobDefinition,
   type JobNameOf,
   type JobPayloadOf,

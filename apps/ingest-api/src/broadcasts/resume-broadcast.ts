@@ -2,6 +2,7 @@ import { type Database, type ResumeBroadcastResult, resumeBroadcast } from '@min
 import type { Logger } from '@minapush/logger';
 import {
   enqueueBroadcastFanOut,
+  ensureJob,
   type Redis,
   type RedisKeys,
   requeueBroadcastBatches,
@@ -51,7 +52,13 @@ export async function resumeBroadcastSending(
   if (!result.ok) return result;
   try {
     await deps.redis.del(deps.keys.broadcastTemplateFailures(broadcastId));
-    if (!result.fannedOut) await enqueueBroadcastFanOut(deps.fanOutQueue, broadcastId);
+    // The fan-out job the pause cut short finished, and the queue keeps finished jobs for a while
+    // (an add with its id would be ignored): it is replaced.
+    if (!result.fannedOut) {
+      await ensureJob(deps.fanOutQueue, broadcastId, () =>
+        enqueueBroadcastFanOut(deps.fanOutQueue, broadcastId),
+      );
+    }
     const added = await requeueBroadcastBatches(
       { redis: deps.redis, prefix: deps.prefix },
       { appId: result.appId, broadcastId, batchIds: result.queuedBatchIds },

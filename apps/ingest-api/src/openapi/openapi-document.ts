@@ -40,6 +40,13 @@ const standardErrors = {
   '503': errorResponse('a dependency is down; retry later'),
 };
 
+/** The answers every admin page shares: HTTP Basic, and 503 while no admin is configured. */
+const adminPage = (description: string) => ({
+  '200': { description },
+  '401': errorResponse('log in with ADMIN_USERNAME and ADMIN_PASSWORD'),
+  '503': errorResponse('admin disabled: ADMIN_USERNAME and ADMIN_PASSWORD are not set'),
+});
+
 /** The query parameters of a listing, from the zod schema its route parses the query with. */
 function queryParameters(schema: z.ZodObject) {
   const document = json(schema) as { properties?: Record<string, { description?: string }> };
@@ -768,15 +775,98 @@ export function buildOpenApiDocument() {
       '/metrics': {
         get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition' } } },
       },
-      '/admin/queues': {
+      '/admin': {
         get: {
-          summary: 'Bull Board',
+          summary:
+            'The admin view: per app token health and expiry, credit inventory, daily quota use, recent broadcasts with live progress',
           security: [{ admin: [] }],
+          responses: adminPage('HTML'),
+        },
+      },
+      '/admin/apps/{appId}': {
+        get: {
+          summary: 'The admin view of one app, with more of its broadcasts',
+          security: [{ admin: [] }],
+          parameters: [{ name: 'appId', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { ...adminPage('HTML'), '404': errorResponse('not one of the configured apps') },
+        },
+      },
+      '/admin/users': {
+        get: {
+          summary:
+            "A user lookup: what can be sent to them now, and their last messages with each one's attempts",
+          security: [{ admin: [] }],
+          parameters: [
+            { name: 'app', in: 'query', required: true, schema: { type: 'string', maxLength: 64 } },
+            { name: 'openid', in: 'query', required: true, schema: { type: 'string', maxLength: 128 } },
+          ],
           responses: {
-            '200': { description: 'the board' },
+            ...adminPage('HTML'),
+            '404': errorResponse('not one of the configured apps'),
+            '422': errorResponse('app or openid missing or too long'),
+          },
+        },
+      },
+      '/admin/api/broadcasts': {
+        get: {
+          summary: "The counts of the named broadcasts, which the admin view's progress bars poll",
+          security: [{ admin: [] }],
+          parameters: [
+            {
+              name: 'ids',
+              in: 'query',
+              required: true,
+              description: 'comma-separated broadcast ids, at most 50; unknown ones are left out',
+              schema: { type: 'string' },
+            },
+          ],
+          responses: {
+            ...adminPage('`{"items":[broadcast…]}`, each as GET /v1/broadcasts/{id}'),
+            '422': errorResponse('not a list of broadcast ids'),
+          },
+        },
+      },
+      '/admin/broadcasts/{id}/cancel': {
+        post: {
+          summary:
+            'Cancels a broadcast from the admin view (only with ADMIN_READ_ONLY=false); redirects to /admin',
+          security: [{ admin: [] }],
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+          ],
+          responses: {
+            '303': { description: 'cancelled (or already finished): back to /admin' },
             '401': errorResponse('log in'),
+            '403': errorResponse('the admin is read-only, or the request came from another site'),
+            '404': errorResponse('no broadcast has this id'),
             '503': errorResponse('admin disabled'),
           },
+        },
+      },
+      '/admin/broadcasts/{id}/resume': {
+        post: {
+          summary:
+            'Resumes a paused broadcast from the admin view (only with ADMIN_READ_ONLY=false), as POST /v1/broadcasts/{id}/resume; redirects to /admin',
+          security: [{ admin: [] }],
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+          ],
+          responses: {
+            '303': { description: 'running again: back to /admin' },
+            '401': errorResponse('log in'),
+            '403': errorResponse('the admin is read-only, or the request came from another site'),
+            '404': errorResponse('no broadcast has this id'),
+            '409': errorResponse('not_paused: only a paused broadcast can be resumed'),
+            '503': errorResponse('admin disabled, or the queue is unreachable (still paused)'),
+          },
+        },
+      },
+      '/admin/queues': {
+        get: {
+          summary:
+            'Bull Board: every queue of the deployment; its actions are refused (405) unless ADMIN_READ_ONLY=false',
+          security: [{ admin: [] }],
+          responses: adminPage('the board'),
         },
       },
       '/openapi.json': {

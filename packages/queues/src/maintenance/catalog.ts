@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineQueueCatalog } from '../job-catalog.js';
+import { defineQueueCatalog, FINISHED_JOB_HISTORY } from '../job-catalog.js';
 
 /**
  * The dispatcher's own maintenance queue. Its jobs run from BullMQ job schedulers, so one process
@@ -14,8 +14,7 @@ export const dispatcherMaintenanceCatalog = defineQueueCatalog('dispatcher-maint
     schema: z.object({}),
     options: {
       attempts: 1,
-      removeOnComplete: { count: 100 },
-      removeOnFail: { count: 100 },
+      ...FINISHED_JOB_HISTORY,
     },
   },
   housekeeping: {

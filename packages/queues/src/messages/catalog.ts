@@ -1,7 +1,7 @@
 import type { Job, Queue } from 'bullmq';
 import { z } from 'zod';
 import { ensureJob } from '../ensure-job.js';
-import { addCatalogJob, defineQueueCatalog } from '../job-catalog.js';
+import { addCatalogJob, defineQueueCatalog, FINISHED_JOB_HISTORY } from '../job-catalog.js';
 
 /** A send job names its message and nothing else: data, openid and tokens stay in Postgres. */
 export const sendMessageSchema = z.object({ messageId: z.uuid() });
@@ -18,8 +18,7 @@ export const messageSendCatalog = defineQueueCatalog('message-send', {
     options: {
       attempts: 8,
       backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 },
-      removeOnComplete: true,
-      removeOnFail: { count: 10_000 },
+      ...FINISHED_JOB_HISTORY,
     },
   },
 });
@@ -59,8 +58,7 @@ export const messageBulkCatalog = defineQueueCatalog('message-bulk', {
     options: {
       attempts: 8,
       backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 },
-      removeOnComplete: { count: 1_000, age: 86_400 },
-      removeOnFail: { count: 10_000 },
+      ...FINISHED_JOB_HISTORY,
     },
   },
 });
