@@ -11,6 +11,7 @@
 // pm2 sends to npm's pid reaches the Supervisor below, which stops the apps and then exits.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -29,6 +30,7 @@ import {
 
 const SANDBOX = '@minapush/wechat-sandbox';
 const INGEST_API = '@minapush/ingest-api';
+const CLI = '@minapush/cli';
 const DEMO_APP_ID = 'wxdemo0000000000';
 /** A second signal within this window is the same Ctrl-C (npm forwards the one the terminal sent). */
 const SAME_SIGNAL_MS = 1500;
@@ -71,10 +73,12 @@ async function main() {
   }
   if (candidates.length === 0)
     throw new SetupError('apps: nothing to start (no app under apps/ has src/main.ts)');
+  // The command line too, so that `npx minapush` (and `npm run demo`) work while minapush runs.
+  const cli = existsSync(path.join(root, 'packages', 'cli', 'package.json')) ? [CLI] : [];
   console.log(
-    `build: turbo run build for ${candidates.map((app) => app.label).join(', ')} and the packages they use`,
+    `build: turbo run build for ${[...candidates.map((app) => app.label), ...cli.map(() => 'cli')].join(', ')} and the packages they use`,
   );
-  const filters = candidates.map((app) => `--filter=${app.name}`);
+  const filters = [...candidates.map((app) => app.name), ...cli].map((name) => `--filter=${name}`);
   const built = await run(turboCommand(), ['run', 'build', ...filters, '--output-logs=errors-only'], {
     env: { ...process.env, TURBO_TELEMETRY_DISABLED: envValue('TURBO_TELEMETRY_DISABLED') ?? '1' },
   });

@@ -1,3 +1,4 @@
+import { HOUSEKEEPING_TABLES } from '@minapush/housekeeping';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The dispatcher's metrics; labels are appIds, lanes, statuses and fixed names, never users or tokens. */
@@ -5,6 +6,14 @@ export function createDispatcherMetrics(options: { defaultMetrics?: boolean } = 
   const registry = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  const housekeepingRemoved = new Counter({
+    name: 'minapush_housekeeping_removed_total',
+    help: 'rows housekeeping deleted (expired, spent and dead credits; history past RETENTION_DAYS), by table',
+    labelNames: ['table'] as const,
+    registers,
+  });
+  // every table's series exists from the start, so that a rate() over it never starts blank
+  for (const table of Object.values(HOUSEKEEPING_TABLES)) housekeepingRemoved.inc({ table }, 0);
   return {
     registry,
     messagesFinished: new Counter({
@@ -56,6 +65,7 @@ export function createDispatcherMetrics(options: { defaultMetrics?: boolean } = 
       labelNames: ['kind'] as const,
       registers,
     }),
+    housekeepingRemoved,
   };
 }
 

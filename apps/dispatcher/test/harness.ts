@@ -187,6 +187,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
       metrics: ingestMetrics,
       loginRateLimitPerMinute: 0,
       trustProxy: false,
+      housekeeping: { retentionDays: 30, appIds: [app.appId] },
       logger,
     }),
   );
@@ -219,6 +220,8 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
       reconcileIntervalMs: 500,
       reconcileGraceMs: 1_000,
       sendRateRecoveryMs: options.sendRateRecoveryMs ?? 60_000,
+      // this test's app only: the suites beside it share the database
+      housekeeping: { cron: '0 3 * * *', retentionDays: 30, appIds: [app.appId] },
       lockDurationMs: 5_000,
       now,
     });

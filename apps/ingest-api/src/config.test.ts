@@ -20,10 +20,16 @@ describe('loadConfig', () => {
       weakSessionSecret: false,
       loginRateLimitPerMinute: 600,
       trustProxy: false,
+      housekeeping: { retentionDays: 30 },
     });
     expect(config.apps).toEqual([
       { appId: 'wxa', secret: 's-123', tokenMode: 'stable', sendRatePerSecond: 500 },
     ]);
+  });
+
+  it('keeps RETENTION_DAYS of history for POST /v1/housekeeping/run, at least one', () => {
+    expect(loadConfig({ ...minimal, RETENTION_DAYS: '7' }).housekeeping).toEqual({ retentionDays: 7 });
+    expect(() => loadConfig({ ...minimal, RETENTION_DAYS: '0' })).toThrow(/RETENTION_DAYS: .*at least 1 day/);
   });
 
   it('listens where HOST says', () => {

@@ -4,6 +4,7 @@ import {
   parseEnvironment,
   portSchema,
   REDIS_CLUSTER_NODES_HINT,
+  retentionDaysSchema,
   serviceEnvironmentShape,
   serviceSettings,
   WECHAT_APPS_HINT,
@@ -69,6 +70,8 @@ const environmentSchema = z.object({
   // thousands of users behind one address still lets them log in.
   SESSION_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
   TRUST_PROXY: trustProxySchema,
+  // POST /v1/housekeeping/run deletes what the dispatcher's daily run would
+  RETENTION_DAYS: retentionDaysSchema,
 });
 
 export type IngestConfig = ReturnType<typeof loadConfig>;
@@ -102,6 +105,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     loginRateLimitPerMinute: parsed.SESSION_RATE_LIMIT_PER_MINUTE,
     /** which reverse proxies' X-Forwarded-For to believe for the client address */
     trustProxy: parsed.TRUST_PROXY,
+    /** what POST /v1/housekeeping/run keeps: finished messages, broadcasts and token history, in days */
+    housekeeping: { retentionDays: parsed.RETENTION_DAYS },
     /** short session secrets are accepted but weak; main.ts warns about them */
     weakSessionSecret: parsed.SESSION_SECRET.length < 32,
   };

@@ -104,6 +104,7 @@ const app = createServer({
   logger,
   loginRateLimitPerMinute: config.loginRateLimitPerMinute,
   trustProxy: config.trustProxy,
+  housekeeping: config.housekeeping,
 });
 
 // express 5 calls back with the error when the port cannot be taken: an API that does not listen

@@ -1,5 +1,6 @@
 import type { WechatAppConfig } from '@minapush/config';
 import type { Database } from '@minapush/db';
+import { type HousekeepingSettings, removedByTable, runHousekeeping } from '@minapush/housekeeping';
 import type { Logger } from '@minapush/logger';
 import { type Redis, redisKeys } from '@minapush/queues';
 import type { TokenService } from '@minapush/tokens';
@@ -16,6 +17,7 @@ import { createFormIdsRouter } from './credits/form-ids-route.js';
 import { createSeenFormIds } from './credits/seen-form-ids.js';
 import { createSubscriptionsRouter } from './credits/subscriptions-route.js';
 import { createHealthRouter } from './health/health-routes.js';
+import { createHousekeepingRouter } from './housekeeping/housekeeping-routes.js';
 import { authenticate, createApiKeyCheck } from './http/authenticate.js';
 import { createErrorHandler, notFoundHandler } from './http/error-handler.js';
 import { createMessagesRouter } from './messages/messages-routes.js';
@@ -52,6 +54,8 @@ export interface ServerDeps {
   loginRateLimitPerMinute: number;
   /** which reverse proxies' X-Forwarded-For gives the client address (`false`: none) */
   trustProxy: TrustProxy;
+  /** what POST /v1/housekeeping/run keeps (RETENTION_DAYS), and of which apps (all when absent) */
+  housekeeping: Pick<HousekeepingSettings, 'retentionDays' | 'appIds'>;
   now?: () => Date;
 }
 
@@ -189,6 +193,28 @@ export function createServer(deps: ServerDeps): Express {
     }),
   );
   app.use(createAccessTokenRouter({ tokens: deps.tokens, authenticate: apiKeyOnly }));
+  app.use(
+    createHousekeepingRouter({
+      authenticate: apiKeyOnly,
+      redis: deps.redis,
+      run: () =>
+        runHousekeeping(
+          {
+            db: deps.db,
+            redis: deps.redis,
+            keys: redisKeys(deps.queuePrefix),
+            logger: deps.logger,
+            settings: deps.housekeeping,
+            now: () => now().getTime(),
+            onRemoved: (removed) => {
+              for (const [table, count] of removedByTable(removed))
+                deps.metrics.housekeepingRemoved.inc({ table }, count);
+            },
+          },
+          'manual',
+        ),
+    }),
+  );
   app.use(
     createAdminRouter({
       admin: deps.admin,

@@ -65,6 +65,10 @@ export interface HarnessOptions {
   trustProxy?: false | number | string[];
   /** the worker's longest wait between attempts: a tiny one takes a failing job to the failed set at once */
   maxRetryDelayMs?: number;
+  /** RETENTION_DAYS of POST /v1/housekeeping/run (default 30) */
+  retentionDays?: number;
+  /** the API's clock */
+  now?: () => Date;
 }
 
 async function createSandboxApp(sandboxUrl: string) {
@@ -156,6 +160,9 @@ export async function startHarness(options: HarnessOptions = {}) {
     logger,
     loginRateLimitPerMinute: options.loginRateLimitPerMinute ?? 0,
     trustProxy: options.trustProxy ?? false,
+    // the harness's apps only: the suites beside it share the database
+    housekeeping: { retentionDays: options.retentionDays ?? 30, appIds: apps.map((a) => a.appId) },
+    ...(options.now ? { now: options.now } : {}),
   });
   const api = await listen(app);
 

@@ -63,6 +63,12 @@ export {
   PrismaClient,
   TokenMode,
 } from './generated/prisma/client.js';
+export { purgeFinishedBroadcasts } from './housekeeping/purge-finished-broadcasts.js';
+export { type PurgedMessages, purgeFinishedMessages } from './housekeeping/purge-finished-messages.js';
+export { purgeTokenHistory } from './housekeeping/purge-token-history.js';
+export { purgeUnusableCredits } from './housekeeping/purge-unusable-credits.js';
+export { BIGINT_START, type PurgeResult, type PurgeWindow } from './housekeeping/purge-window.js';
+export { uuidV7Bound } from './housekeeping/uuid-time-bound.js';
 export { type CancelMessageResult, cancelMessage } from './messages/cancel-message.js';
 export {
   type CreatedMessage,
@@ -100,4 +106,6 @@ export { type ExtendedLease, extendLease } from './send/extend-lease.js';
 export { type LeaseRequest, type LeaseSelector, leaseMessages } from './send/lease-messages.js';
 export type { HeldCredit, LeasedMessage, SendHistory, SendLease } from './send/leased-message.js';
 export { type AttemptToRecord, recordAttempts } from './send/record-attempts.js';
+export { findLatestTokenFetch, type LatestTokenFetch } from './tokens/find-latest-token-fetch.js';
+export { recordTokenFetch, type TokenFetchToRecord } from './tokens/record-token-fetch.js';
 export { recordUser, type UserSighting } from './users/record-user.js';

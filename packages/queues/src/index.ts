@@ -41,7 +41,12 @@ export {
   type QueueCatalog,
   UnknownJobError,
 } from './job-catalog.js';
-export { dispatcherMaintenanceCatalog, RECONCILE_SCHEDULER_ID } from './maintenance/catalog.js';
+export {
+  dispatcherMaintenanceCatalog,
+  HOUSEKEEPING_SCHEDULER_ID,
+  HOUSEKEEPING_TIMEZONE,
+  RECONCILE_SCHEDULER_ID,
+} from './maintenance/catalog.js';
 export {
   batchJob,
   bulkQueueName,

@@ -1,3 +1,4 @@
+import { HOUSEKEEPING_TABLES } from '@minapush/housekeeping';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
 /** The ingest API's Prometheus metrics. Labels carry appIds and reasons, never users or secrets. */
@@ -5,6 +6,15 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  // the dispatcher's counter of the same name counts its scheduled runs; this one the runs
+  // POST /v1/housekeeping/run made in this process (Prometheus sums them)
+  const housekeepingRemoved = new Counter({
+    name: 'minapush_housekeeping_removed_total',
+    help: 'rows housekeeping deleted (expired, spent and dead credits; history past RETENTION_DAYS), by table',
+    labelNames: ['table'] as const,
+    registers,
+  });
+  for (const table of Object.values(HOUSEKEEPING_TABLES)) housekeepingRemoved.inc({ table }, 0);
   return {
     registry,
     httpRequests: new Counter({
@@ -44,6 +54,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['app', 'outcome'] as const,
       registers,
     }),
+    housekeepingRemoved,
   };
 }
 

@@ -120,6 +120,40 @@ const rejectionSchema = {
   },
 };
 
+const housekeepingRunSchema = {
+  type: 'object',
+  required: ['removed', 'startedAt', 'finishedAt'],
+  properties: {
+    removed: {
+      type: 'object',
+      description: 'rows the run deleted',
+      required: ['credits', 'messages', 'attempts', 'broadcasts', 'tokenFetches'],
+      properties: {
+        credits: {
+          type: 'integer',
+          minimum: 0,
+          description: 'expired, spent or dead, that nothing pointed at',
+        },
+        messages: { type: 'integer', minimum: 0, description: 'finished more than RETENTION_DAYS ago' },
+        attempts: { type: 'integer', minimum: 0, description: 'of those messages' },
+        broadcasts: {
+          type: 'integer',
+          minimum: 0,
+          description:
+            'completed or cancelled more than RETENTION_DAYS ago, with none of their messages left',
+        },
+        tokenFetches: {
+          type: 'integer',
+          minimum: 0,
+          description: "access_token history older than RETENTION_DAYS; never an app's newest fetch",
+        },
+      },
+    },
+    startedAt: { type: 'string', format: 'date-time' },
+    finishedAt: { type: 'string', format: 'date-time' },
+  },
+};
+
 const MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'failed', 'skipped', 'unknown', 'cancelled'];
 
 const BROADCAST_STATUSES = ['scheduled', 'running', 'paused', 'completed', 'cancelled'];
@@ -709,6 +743,25 @@ export function buildOpenApiDocument() {
             '404': errorResponse('`unknown_app`'),
             '429': errorResponse('`token_budget_exhausted`'),
             '503': errorResponse('`app_misconfigured` or `token_unavailable`'),
+          },
+        },
+      },
+      '/v1/housekeeping/run': {
+        post: {
+          summary: 'Run housekeeping now, as the daily schedule does',
+          description:
+            "Deletes what is no longer needed: credits that expired, were spent or died and that no message or attempt points at (a pending message keeps its credit); finished messages with their attempts, finished broadcasts and access_token history older than `RETENTION_DAYS` (default 30; never an app's newest fetch). The dispatcher runs the same every day at 03:00 China time (`HOUSEKEEPING_CRON`). One run at a time across every process: a request that finds a run in progress (the schedule's or another request's) waits for it and answers its result. No body.",
+          security: [{ apiKey: [] }],
+          responses: {
+            '200': {
+              description: 'what the run removed',
+              content: { 'application/json': { schema: housekeepingRunSchema } },
+            },
+            '401': errorResponse('no or bad API key'),
+            '403': errorResponse('a session token: this endpoint takes API keys only'),
+            '503': errorResponse(
+              '`redis_unavailable` (the run lock cannot be taken), `database_unavailable`, or `housekeeping_interrupted` (the run stopped part-way; what it removed stays removed, send it again)',
+            ),
           },
         },
       },
