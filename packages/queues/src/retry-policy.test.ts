@@ -94,16 +94,16 @@ describe('every job catalog', () => {
   });
 
   // An admin sees in Bull Board what each queue did; single messages make one job each, so what is
-  // kept is capped in number, and completed jobs in age.
+  // kept is capped in number.
   it.each(jobs)('$name keeps a bounded history of finished jobs', ({ options }) => {
     const completed = options.removeOnComplete;
     expect(typeof completed, 'completed jobs are kept, not removed at once').toBe('object');
     if (typeof completed !== 'object') return;
     expect(completed.count).toBeGreaterThanOrEqual(100);
     expect(completed.count).toBeLessThanOrEqual(1_000);
-    const age = 'age' in completed ? completed.age : undefined;
-    expect(age).toBeGreaterThan(0);
-    expect(age).toBeLessThanOrEqual(86_400);
+    // an age besides the count, when given, keeps at most a day of a busy queue's jobs (a daily
+    // job, housekeeping, keeps its last hundred runs by count alone)
+    if ('age' in completed) expect(completed.age).toBeLessThanOrEqual(86_400);
     const failed = options.removeOnFail;
     if (failed === false) return; // a dead-letter queue: kept until an operator retries them
     expect(typeof failed).toBe('object');
