@@ -1,6 +1,7 @@
 import type { Database } from '../create-database.js';
 import type { Broadcast, BroadcastStatus, MessageKind } from '../generated/prisma/client.js';
 import { insertUnlessKeyTaken } from '../insert-unless-key-taken.js';
+import { countBroadcastMessages } from './count-broadcast-messages.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -113,14 +114,11 @@ export interface BroadcastView {
   pausedReason: string | null;
 }
 
-/** A broadcast and its messages counted per status, in one GROUP BY over its messages. */
+/** A broadcast and its messages counted per status (from the indexes alone). */
 export async function findBroadcastView(db: Database, id: string): Promise<BroadcastView | null> {
   const broadcast = await findBroadcast(db, id);
   if (!broadcast) return null;
-  const rows = await db.$queryRaw<Array<{ status: string; count: number }>>`
-    SELECT status::text AS status, count(*)::int AS count FROM messages
-    WHERE broadcast_id = ${id}::uuid GROUP BY status`;
-  return broadcastView(broadcast, rows);
+  return broadcastView(broadcast, await countBroadcastMessages(db, [id]));
 }
 
 /** A broadcast's view from its row and its messages counted per status. */

@@ -25,7 +25,7 @@ const RESUME = `
     RETURNING b.app_id, b.fanned_out_at IS NOT NULL AS fanned_out
   )
   SELECT target.status AS before, resumed.app_id, resumed.fanned_out FROM target LEFT JOIN resumed ON true`;
-// The queued messages of the broadcast (the index (broadcast_id, status, id)), by batch.
+// The queued messages of the broadcast (messages_pending_broadcast_idx), by batch.
 const QUEUED_BATCHES = `
   SELECT DISTINCT batch_id::text AS batch_id FROM messages
   WHERE broadcast_id = $1::uuid AND status = 'queued' AND batch_id IS NOT NULL`;

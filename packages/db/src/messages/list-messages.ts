@@ -18,18 +18,23 @@ export interface MessageListQuery {
   cursor?: string | undefined;
 }
 
-// A broadcast's messages newest first: one range of the index (broadcast_id, status, id) per
-// status, each stopped after `limit` rows, merged. Without the status in the index every message
-// version would need it from the table; with it first, the index alone would not give id order.
+// A broadcast's messages newest first: one range per status, each stopped after `limit` rows, then
+// merged. Each status is written out as a constant so that the planner can prove which partial
+// index holds it, messages_pending_broadcast_idx or messages_settled_broadcast_idx (both
+// (broadcast_id, status, id)): each range is then an index-only scan. A status not asked for is cut
+// off by its one-time filter on $2.
 const BROADCAST_PAGE = `
-  SELECT m.id::text AS id FROM unnest($2::message_status[]) AS s(status)
-  CROSS JOIN LATERAL (
-    SELECT id FROM messages
-    WHERE broadcast_id = $1::uuid AND status = s.status AND id < $3::uuid
-      AND ($5::text IS NULL OR openid = $5) AND ($6::text IS NULL OR app_id = $6)
-    ORDER BY id DESC LIMIT $4::int
-  ) m
-  ORDER BY m.id DESC LIMIT $4::int`;
+  SELECT page.id::text AS id FROM (${Object.values(MessageStatus)
+    .map(
+      (status) => `
+    (SELECT id FROM messages
+     WHERE broadcast_id = $1::uuid AND status = '${status}' AND '${status}' = ANY($2::message_status[])
+       AND id < $3::uuid AND ($5::text IS NULL OR openid = $5) AND ($6::text IS NULL OR app_id = $6)
+     ORDER BY id DESC LIMIT $4::int)`,
+    )
+    .join(' UNION ALL')}
+  ) page
+  ORDER BY page.id DESC LIMIT $4::int`;
 const AFTER_NEWEST = 'ffffffff-ffff-ffff-ffff-ffffffffffff';
 
 /**
