@@ -146,6 +146,12 @@ export function startDispatcher(options: DispatcherOptions) {
         'lease lost: another dispatcher took these messages over; none of them was sent from here',
       );
     }
+    if (result.heldUntilMs !== undefined) {
+      // back to the queue when the quiet hours end, without counting an attempt: the job holds
+      // no lease and no credit meanwhile, and its delay is the dispatcher's clock's wait
+      await job.moveToDelayed(Date.now() + Math.max(1, result.heldUntilMs - now()), token);
+      throw new DelayedError();
+    }
     if (result.paused) {
       await pauseQueues(appId, result.paused.untilMs);
       // back to the queue without counting an attempt: a quota is not a failure
@@ -202,7 +208,10 @@ export function startDispatcher(options: DispatcherOptions) {
               signal: shutdown.signal,
               onProgress: (settled, of) => job.updateProgress({ settled, of }),
             });
-            if (result) metrics.batchSeconds.observe({ app: appId }, (performance.now() - started) / 1000);
+            // a batch held by quiet hours (before its lease, or cut short when they began) is not timed
+            if (result && result.heldUntilMs === undefined) {
+              metrics.batchSeconds.observe({ app: appId }, (performance.now() - started) / 1000);
+            }
             return settleJob(job, token, appId, 'bulk', result);
           },
         },

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { clusterQueuePrefix, redisClusterNodesSchema, type WechatAppConfig } from '@minapush/config';
+import {
+  clusterQueuePrefix,
+  type QuietHours,
+  redisClusterNodesSchema,
+  type WechatAppConfig,
+} from '@minapush/config';
 import { createDatabase } from '@minapush/db';
 import {
   createCreditIngestWorker,
@@ -68,6 +73,8 @@ export interface HarnessOptions {
   redisUrl?: string;
   /** a Redis Cluster instead, as REDIS_CLUSTER_NODES names it: the prefix gets its hash tag */
   redisClusterNodes?: string;
+  /** the app's quiet hours, as its WECHAT_APPS entry would give them */
+  quietHours?: QuietHours;
 }
 
 async function listen(app: { listen: (port: number, host: string) => import('node:http').Server }) {
@@ -115,6 +122,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
     secret: created.secret,
     tokenMode: 'stable',
     sendRatePerSecond: options.sendRatePerSecond ?? 1_000,
+    ...(options.quietHours ? { quietHours: options.quietHours } : {}),
   };
   // QUEUE_PREFIX, and the prefix the apps make of it (as serviceSettings does)
   const prefixSetting = `test-${randomUUID()}`;
@@ -248,6 +256,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
     tokens,
     metrics,
     messageQueue,
+    bulkQueue,
     logs: () => lines.join(''),
     control,
     api,
@@ -475,6 +484,11 @@ export function pausableClock() {
     now,
     standAt(at: number): void {
       standing = at;
+    },
+    /** reads `at` now and runs on from there at the real clock's pace */
+    runOnAt(at: number): void {
+      offsetMs = at - Date.now();
+      standing = undefined;
     },
     /** waits for the app's pause, checks it ends at `boundary`, runs on; answers the real time it ends */
     async runOnFromPause(h: DispatchHarness, boundary: number): Promise<number> {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import type { QuietHours } from '@minapush/config';
 import { createDatabase } from '@minapush/db';
 import { createLogger } from '@minapush/logger';
 import {
@@ -58,6 +59,8 @@ export interface HarnessOptions {
   trustProxy?: false | number | string[];
   /** the worker's longest wait between attempts: a tiny one takes a failing job to the failed set at once */
   maxRetryDelayMs?: number;
+  /** the default app's quiet hours, as its WECHAT_APPS entry would give them */
+  quietHours?: QuietHours;
 }
 
 async function createSandboxApp(sandboxUrl: string) {
@@ -114,11 +117,12 @@ export async function startHarness(options: HarnessOptions = {}) {
           ...(options.maxRetryDelayMs === undefined ? {} : { maxRetryDelayMs: options.maxRetryDelayMs }),
         });
   const wechat = createWechatClient({ baseUrl: sandboxHttp.url, timeoutMs: 2_000 });
-  const apps = sandboxApps.map((sandboxApp) => ({
+  const apps = sandboxApps.map((sandboxApp, i) => ({
     ...sandboxApp,
     ...(options.secret ? { secret: options.secret } : {}),
     tokenMode: 'stable' as const,
     sendRatePerSecond: 20,
+    ...(i === 0 && options.quietHours ? { quietHours: options.quietHours } : {}),
   }));
   const messageQueues = new Map<string, Queue>();
   const tokens = createTokenService({ redis, wechat, db, apps, keyPrefix: prefix });

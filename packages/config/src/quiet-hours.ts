@@ -10,10 +10,7 @@ const CLOCK_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 const clockTime = (what: string) => {
   const message = `must be a string HH:MM on a 24-hour clock, 00:00 to 23:59 (e.g. "22:00"), ${what}`;
-  return z
-    .string({ error: message })
-    .regex(CLOCK_TIME, message)
-    .describe(`HH:MM, 00:00 to 23:59, ${what}`);
+  return z.string({ error: message }).regex(CLOCK_TIME, message).describe(`HH:MM, 00:00 to 23:59, ${what}`);
 };
 
 /**

@@ -1,5 +1,6 @@
 export {
   type BroadcastAudience,
+  type BroadcastQuietHours,
   type BroadcastToCreate,
   type BroadcastView,
   type CancelBroadcastResult,
@@ -21,6 +22,11 @@ export {
   fanOutChunk,
   type SendBatch,
 } from './broadcasts/fan-out-chunk.js';
+export {
+  type BroadcastQuietState,
+  findBroadcastQuietHours,
+} from './broadcasts/find-broadcast-quiet-hours.js';
+export { markBroadcastWaiting } from './broadcasts/mark-broadcast-waiting.js';
 export {
   type CreateDatabaseOptions,
   createDatabase,

@@ -68,7 +68,8 @@ async function ensureJob(queue: Queue, jobId: string, add: () => Promise<Job>): 
  * - broadcasts still to fan out (scheduled, or running with an unfinished fan-out): a fan-out job,
  *   delayed until sendAt;
  * - messages whose lease ran out: their single-message or batch job;
- * - queued single messages and queued batches that sat past the grace period: their job;
+ * - queued single messages and queued batches that sat past the grace period: their job (a
+ *   batch of a broadcast held by quiet hours, delayed until their end, as the batch left it);
  * - running broadcasts with nothing left to send: completed.
  */
 export async function reconcile(r: ReconcileResources): Promise<ReconcileReport> {
@@ -123,7 +124,7 @@ export async function reconcile(r: ReconcileResources): Promise<ReconcileReport>
       r,
       'batches',
       (after, limit) => findQueuedBatches(r.db, { after, limit, queuedBefore }),
-      (b) => requeueBatch(r, b.appId, b.batchId, b.broadcastId),
+      (b) => requeueBatch(r, b.appId, b.batchId, b.broadcastId, b.waitingUntil),
     );
     report.completedBroadcasts = (await completeIdleBroadcasts(r.db)).length;
   } finally {
@@ -137,11 +138,20 @@ export async function reconcile(r: ReconcileResources): Promise<ReconcileReport>
   return report;
 }
 
-function requeueBatch(r: ReconcileResources, appId: string, batchId: string, broadcastId: string) {
+function requeueBatch(
+  r: ReconcileResources,
+  appId: string,
+  batchId: string,
+  broadcastId: string,
+  waitingUntil?: Date | null,
+) {
   const queue = r.queues.bulk(appId);
   if (!queue) return Promise.resolve(false);
   const job = batchJob({ batchId, broadcastId });
-  return ensureJob(queue, batchId, () => queue.add(job.name, job.data, job.opts));
+  // the batch would only find its quiet hours again; its job is due when they end (the batch
+  // checks them anyway, so a job added without the delay would still send nothing early)
+  const delay = waitingUntil ? Math.max(0, waitingUntil.getTime() - r.now()) : 0;
+  return ensureJob(queue, batchId, () => queue.add(job.name, job.data, { ...job.opts, delay }));
 }
 
 /** One page of a keyset walk, from where the last run stopped; answers how many rows it acted on. */

@@ -80,6 +80,11 @@ export interface RunResult {
   paused?: { untilMs: number; window?: QuotaWindow };
   /** why the run stopped calling early, if it did */
   stopped?: RunStop;
+  /**
+   * quiet hours hold the job until then (ms, on the dispatcher's clock): it took nothing, or gave
+   * back what it had not sent when they began
+   */
+  heldUntilMs?: number;
   /** messages another run took over (this one lost its lease) */
   lost: number;
 }
