@@ -18,7 +18,7 @@ import {
 import type { TokenService } from '@minapush/tokens';
 import { DelayedError, type Job, RateLimitError, type Worker } from 'bullmq';
 import { fanOutBroadcast } from './broadcasts/fan-out-broadcast.js';
-import type { DispatcherMetrics } from './metrics.js';
+import { type DispatcherMetrics, errcodeLabel } from './metrics.js';
 import type { DispatcherQueues } from './queues.js';
 import { reconcile } from './recovery/reconcile.js';
 import type { SendingClient } from './send/call-wechat.js';
@@ -115,6 +115,9 @@ export function startDispatcher(options: DispatcherOptions) {
         );
       }
     },
+    observeAnswer(appId, answer) {
+      metrics.wechatAnswers.inc({ app: appId, errcode: errcodeLabel(answer) });
+    },
     settings: {
       owner: randomUUID(),
       leaseMs: options.leaseMs,
@@ -137,8 +140,12 @@ export function startDispatcher(options: DispatcherOptions) {
     result?: RunResult,
   ) {
     if (!result) return { status: 'not_taken' };
-    for (const finished of result.finished)
+    for (const finished of result.finished) {
       metrics.messagesFinished.inc({ app: appId, lane, status: finished.status });
+      if (finished.latencyMs !== undefined) {
+        metrics.sendLatency.observe({ app: appId, lane }, Math.max(0, finished.latencyMs) / 1000);
+      }
+    }
     if (result.lost > 0) {
       metrics.leasesLost.inc({ app: appId }, result.lost);
       logger.warn(

@@ -30,6 +30,7 @@ import { createSandbox } from '@minapush/wechat-sandbox';
 import { Queue } from 'bullmq';
 import { Cluster } from 'ioredis';
 import {
+  collectOnScrape,
   createDispatcherMetrics,
   createDispatcherQueues,
   type Dispatcher,
@@ -189,9 +190,12 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
     }),
   );
 
-  const metrics = createDispatcherMetrics();
+  const metrics = createDispatcherMetrics({ appIds: [app.appId] });
+  const scrapeQueues = createDispatcherQueues(producer, prefix, [app]);
+  // scrapes read at once what they count: a test asserts right after what it did
+  collectOnScrape(metrics, { queues: scrapeQueues, db, appIds: [app.appId], maxAgeMs: 0 });
   // The dispatcher's queues, as main.ts makes them: one set per in-process dispatcher.
-  const queueSets: DispatcherQueues[] = [];
+  const queueSets: DispatcherQueues[] = [scrapeQueues];
   const startInProcess = () => {
     const worker = connection('worker');
     const queues = createDispatcherQueues(worker, prefix, [app]);

@@ -16,7 +16,7 @@ import { createWechatClient } from '@minapush/wechat';
 import { Queue } from 'bullmq';
 import { loadConfig } from './config.js';
 import { createCreditIngestWorker } from './credits/credit-ingest-worker.js';
-import { createMetrics } from './metrics/metrics.js';
+import { collectQueueDepth, createMetrics } from './metrics/metrics.js';
 import { createServer } from './server.js';
 import { createSessionTokens } from './sessions/session-tokens.js';
 
@@ -64,7 +64,8 @@ const tokens = createTokenService({
   leaseMs: 3 * config.wechatTimeoutMs,
   onEvent: (event) => logTokenEvent(logger, event),
 });
-const metrics = createMetrics({ defaultMetrics: true });
+const metrics = createMetrics({ defaultMetrics: true, appIds: config.apps.map((a) => a.appId) });
+collectQueueDepth(metrics, [{ queue: creditQueue, lane: 'none' }]);
 const worker =
   config.ingestWorkerConcurrency > 0
     ? createCreditIngestWorker({

@@ -17,7 +17,13 @@ import { createTokenService } from '@minapush/tokens';
 import { createWechatClient } from '@minapush/wechat';
 import { createSandbox } from '@minapush/wechat-sandbox';
 import { Queue, type Worker } from 'bullmq';
-import { createCreditIngestWorker, createMetrics, createServer, createSessionTokens } from '../src/index.js';
+import {
+  collectQueueDepth,
+  createCreditIngestWorker,
+  createMetrics,
+  createServer,
+  createSessionTokens,
+} from '../src/index.js';
 
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/minapush_test';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -103,7 +109,9 @@ export async function startHarness(options: HarnessOptions = {}) {
   fanOutQueue.on('error', () => undefined);
   creditQueue.on('error', () => undefined);
   const workerConnection = createRedisConnection(REDIS_URL, 'worker');
-  const metrics = createMetrics();
+  const metrics = createMetrics({ appIds: sandboxApps.map((sandboxApp) => sandboxApp.appId) });
+  // scrapes read at once what they count: a test asserts right after what it did
+  collectQueueDepth(metrics, [{ queue: creditQueue, lane: 'none' }], 0);
   const worker: Worker | undefined =
     options.worker === false
       ? undefined

@@ -16,6 +16,7 @@ export {
   type StoredBroadcast,
   startBroadcast,
 } from './broadcasts/broadcasts.js';
+export { type BroadcastCount, countBroadcasts } from './broadcasts/count-broadcasts.js';
 export {
   type FanOutChunkRequest,
   type FanOutChunkResult,

@@ -73,6 +73,14 @@ export {
 } from './messages/producer.js';
 export { QueueUnavailableError } from './messages/queue-unavailable-error.js';
 export { isFreeOfControlCharacters, noControlCharacters } from './no-control-characters.js';
+export {
+  createQueueDepthReader,
+  QUEUE_DEPTH_STATES,
+  type QueueDepth,
+  type QueueDepthState,
+  type QueueLane,
+  type WatchedQueue,
+} from './queue-depth.js';
 export { DEFAULT_QUEUE_PREFIX } from './queue-prefix.js';
 export {
   createRedisConnection,
@@ -92,6 +100,7 @@ export {
   MAX_RETRY_DELAY_MS,
   nominalRetryDelays,
 } from './retry-policy.js';
+export { createScrapeCache } from './scrape-cache.js';
 export {
   type RefreshIfDuePayload,
   refreshIfDueSchema,

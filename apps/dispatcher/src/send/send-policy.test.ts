@@ -198,6 +198,7 @@ function leased(overrides: Partial<LeasedMessage> = {}): LeasedMessage {
       unknownWithHeldCredit: false,
       unknownWithPrepayId: false,
     },
+    createdAt: new Date(0),
     ...overrides,
   };
 }
