@@ -1,6 +1,6 @@
 // Configuration for the Prisma CLI only (generate, migrate). The apps build their own
 // PrismaClient in packages/db. Prisma 6.19's WebAssembly schema engine migrates offline
-// through a driver adapter; see ../shared/notes/toolchain.md for the three mends below.
+// through a driver adapter, with the three mends below (docs/toolchain.md, "Prisma").
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';

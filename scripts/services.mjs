@@ -122,15 +122,14 @@ async function probePostgres(url) {
   }
 }
 
-async function waitForPostgres(url, timeoutMs) {
+/** Probes `url` until it answers or `timeoutMs` passes (at least once); refused credentials end it. */
+export async function waitForPostgres(url, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    last = await probePostgres(url);
-    if (last.ok) return last;
+  for (;;) {
+    const last = await probePostgres(url);
+    if (last.ok || last.auth || Date.now() >= deadline) return last;
     await sleep(500);
   }
-  return last ?? { ok: false, reason: 'timed out' };
 }
 
 /**

@@ -72,12 +72,18 @@ logger.info(
   'dispatcher started',
 );
 
-const server = createServer({ db, redis: connection, metrics }).listen(config.port, config.host, () => {
-  logger.info(
-    { host: config.host, port: config.port },
-    `dispatcher health on ${localUrl(config.host, config.port)}/readyz`,
-  );
-});
+// express 5 calls back with the error too (the 'error' listener below reports it)
+const server = createServer({ db, redis: connection, metrics }).listen(
+  config.port,
+  config.host,
+  (error?: Error) => {
+    if (error) return;
+    logger.info(
+      { host: config.host, port: config.port },
+      `dispatcher health on ${localUrl(config.host, config.port)}/readyz`,
+    );
+  },
+);
 // The health port serves operators; a clash must not stop the work itself.
 server.on('error', (error: NodeJS.ErrnoException) => {
   logger.error(

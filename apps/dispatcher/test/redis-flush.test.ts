@@ -111,7 +111,7 @@ describe('Redis flushed (FLUSHDB), as a restart without persistence does', () =>
         async () =>
           (await view(id)).sent >= 2_000 &&
           (await h.db.broadcast.findUnique({ where: { id } }))?.fannedOutAt != null,
-        120_000,
+        240_000,
         20,
       );
       await admin.flushdb();
@@ -129,7 +129,7 @@ describe('Redis flushed (FLUSHDB), as a restart without persistence does', () =>
           const current = await view(id);
           return current.status === 'completed' ? current : undefined;
         },
-        180_000,
+        240_000,
       );
       expect(done).toMatchObject({ total: 10_000, sent: 10_000, pending: 0 });
       const perUser = deliveriesPerUser(await h.deliveries());
@@ -154,5 +154,6 @@ describe('Redis flushed (FLUSHDB), as a restart without persistence does', () =>
       dispatcher.kill('SIGTERM');
       await exited(dispatcher);
     }
-  }, 300_000);
+    // generous: on a machine loaded far beyond its two cores this test has needed over 170 s
+  }, 600_000);
 });

@@ -111,7 +111,16 @@ const app = createServer({
   trustProxy: config.trustProxy,
 });
 
-const server = app.listen(config.port, config.host, () => {
+// express 5 calls back with the error when the port cannot be taken: an API that does not listen
+// must say so and stop, not log that it listens and keep running.
+const server = app.listen(config.port, config.host, (error?: Error) => {
+  if (error) {
+    logger.fatal(
+      { err: error, host: config.host, port: config.port },
+      `ingest-api could not listen on ${localUrl(config.host, config.port)} (set PORT to a free port)`,
+    );
+    process.exit(1);
+  }
   logger.info(
     {
       host: config.host,

@@ -72,6 +72,12 @@ describe('control characters and unpaired surrogates at the edge', () => {
 
   it('POST /v1/subscriptions refuses one in a templateId or the openid, and queues nothing', async () => {
     const session = await h.login();
+    // The login queued a record-user job; once the worker has taken it and every earlier job, the
+    // counts below can change only when a request adds a job.
+    await eventually(async () => {
+      const { waiting, active, delayed, prioritized } = await h.creditQueue.getJobCounts();
+      return waiting + active + delayed + prioritized === 0 ? true : undefined;
+    });
     const before = await counts();
     const key = await h.post(
       '/v1/subscriptions',

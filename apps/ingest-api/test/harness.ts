@@ -99,7 +99,9 @@ export async function startHarness(options: HarnessOptions = {}) {
   const db = createDatabase({
     url: options.databaseUrl ?? DATABASE_URL,
     maxConnections: 4,
-    connectionTimeoutMs: 1_000,
+    // Short where a test points at a Postgres that is down (so its 503 comes quickly); otherwise
+    // long enough for a loaded machine where turbo runs every suite side by side.
+    connectionTimeoutMs: options.databaseUrl ? 1_000 : 15_000,
   });
   const redis: Redis = createRedisConnection(options.redisUrl ?? REDIS_URL, 'producer');
   redis.on('error', () => undefined);
@@ -247,7 +249,7 @@ export function post(baseUrl: string, path: string, body: unknown, token?: strin
 }
 
 /** Polls until `check` returns a value that is not undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -54,7 +54,9 @@ logger.info(
 const server = createServer({ apps: config.apps, tokens, db, redis, metrics }).listen(
   config.port,
   config.host,
-  () => {
+  // express 5 calls back with the error too (the 'error' listener below reports it)
+  (error?: Error) => {
+    if (error) return;
     logger.info(
       { host: config.host, port: config.port },
       `token-refresher health on ${localUrl(config.host, config.port)}/readyz`,

@@ -138,7 +138,7 @@ export async function startRefresherHarness(
 
 export type RefresherHarness = Awaited<ReturnType<typeof startRefresherHarness>>;
 
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

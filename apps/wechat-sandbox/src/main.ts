@@ -8,7 +8,9 @@ const config = loadConfigOrExit('wechat-sandbox', loadConfig);
 const logger = createLogger({ name: 'wechat-sandbox', level: config.LOG_LEVEL });
 const { app } = createSandbox({ logger, demoApp: config.SANDBOX_DEMO_APP });
 
-const server = app.listen(config.SANDBOX_PORT, config.HOST, () => {
+// express 5 calls back with the error too (the 'error' listener below reports it)
+const server = app.listen(config.SANDBOX_PORT, config.HOST, (error?: Error) => {
+  if (error) return;
   const { port } = server.address() as AddressInfo;
   logger.info(
     { url: localUrl(config.HOST, port), demoAppId: config.SANDBOX_DEMO_APP?.appId },

@@ -28,7 +28,7 @@ import { startOfNextChinaDay, startOfNextMinute } from './quota-windows.js';
 // the prototype, not a constructor signature: some error classes build through static factories
 type ErrorClass = { readonly prototype: Error };
 
-/** The policy of wechat-platform.md, written out independently of the table under test. */
+/** The policy of docs/send-policy.md, written out independently of the table under test. */
 const POLICY: [errcode: number, endpoint: WechatEndpoint, cls: ErrorClass, category: WechatErrorCategory][] =
   [
     [-1, 'subscribe_send', WechatUnavailableError, 'retryable'],
@@ -84,7 +84,7 @@ describe('errorForErrcode', () => {
     expect(isWechatError(error)).toBe(true);
   });
 
-  it('covers every errcode of wechat-platform.md, and the table agrees with the classes', () => {
+  it('covers every errcode of docs/wechat-platform.md, and the table agrees with the classes', () => {
     const documented = [...new Set(POLICY.map(([errcode]) => errcode))].sort((a, b) => a - b);
     expect(
       Object.keys(WECHAT_ERRCODES)

@@ -64,7 +64,7 @@ const badRequest = unrecoverable('invalid_request');
 const misconfigured = unrecoverable('misconfiguration');
 
 /**
- * Every errcode of `wechat-platform.md`, as it reads on a message call. Credential endpoints (token,
+ * Every errcode of docs/wechat-platform.md, as it reads on a message call. Credential endpoints (token,
  * stable_token, jscode2session) read some codes differently: see WECHAT_CREDENTIAL_ERRCODES.
  */
 export const WECHAT_ERRCODES: Readonly<Record<number, ErrcodeEntry>> = {

@@ -3,7 +3,7 @@ import { subscribeKeyPrefix, validateSubscribeData } from './subscribe-value-rul
 
 const accepted = (key: string, value: string | number) => validateSubscribeData({ [key]: { value } }).ok;
 
-/** [key, values that must pass, values that must fail] per prefix of wechat-platform.md. */
+/** [key, values that must pass, values that must fail] per prefix of docs/wechat-platform.md. */
 const CASES: [key: string, valid: (string | number)[], invalid: string[]][] = [
   [
     'thing1',

@@ -88,7 +88,7 @@ function isDateValue(value: string): boolean {
   return !second || second.hasDate || (second.hasTime && first.hasTime);
 }
 
-/** The value rules of wechat-platform.md, by key prefix. */
+/** The value rules of docs/wechat-platform.md, by key prefix. */
 export const SUBSCRIBE_VALUE_RULES: Readonly<Record<SubscribeKeyPrefix, ValueRule>> = {
   thing: { rule: 'at most 20 characters', accepts: (v) => characters(v) <= 20 },
   number: {

@@ -27,7 +27,7 @@ const refused = (errcode: number, templateLevel = false): SendAnswer => ({
   templateLevel,
 });
 
-describe('decideAnswer: the policy table of wechat-platform.md', () => {
+describe('decideAnswer: the policy table of docs/send-policy.md', () => {
   it('0: sent, the credit spent, the msgid kept', () => {
     expect(decideAnswer({ kind: 'sent', msgid: '42' }, template)).toMatchObject({
       type: 'finish',

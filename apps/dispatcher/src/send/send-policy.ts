@@ -1,4 +1,4 @@
-// The reaction to each WeChat answer (the policy table of wechat-platform.md), as pure functions
+// The reaction to each WeChat answer (the policy table of docs/send-policy.md), as pure functions
 // of the answer and what is known of the message. Both send paths, the single-message job and the
 // batch job, carry out these decisions and no others.
 import type {
@@ -137,7 +137,7 @@ const retryOrGiveUp = (
   };
 };
 
-/** The reaction to one answer: wechat-platform.md's policy table, row by row. */
+/** The reaction to one answer: docs/send-policy.md's table "On a send", row by row. */
 export function decideAnswer(answer: SendAnswer, state: SendState): SendDecision {
   switch (answer.kind) {
     case 'sent':
