@@ -11,6 +11,7 @@
 // pm2 sends to npm's pid reaches the Supervisor below, which stops the apps and then exits.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -29,6 +30,7 @@ import {
 
 const SANDBOX = '@minapush/wechat-sandbox';
 const INGEST_API = '@minapush/ingest-api';
+const CLI = '@minapush/cli';
 const DEMO_APP_ID = 'wxdemo0000000000';
 /** A second signal within this window is the same Ctrl-C (npm forwards the one the terminal sent). */
 const SAME_SIGNAL_MS = 1500;
@@ -43,7 +45,16 @@ const bold = (text) => paint('1', text);
 async function main() {
   const loaded = loadDotEnv();
   if (loaded.length > 0) console.log(`env: read ${loaded.join(', ')} from .env`);
-  if (envValue('NODE_ENV') === 'production') refuseLocalStandIns();
+  const production = envValue('NODE_ENV') === 'production';
+  if (production) {
+    refuseLocalStandIns();
+    if (!adminConfigured()) {
+      console.log(
+        'admin: ADMIN_USERNAME and ADMIN_PASSWORD are not both set, so /admin and Bull Board stay disabled (they answer 503).\n' +
+          '       NODE_ENV=production generates no admin credentials: set both to enable them.',
+      );
+    }
+  }
   await ensureDependencies();
   const { ensureDatabase, ensurePostgres, ensureRedis, migrate } = await import('./services.mjs');
 
@@ -62,10 +73,12 @@ async function main() {
   }
   if (candidates.length === 0)
     throw new SetupError('apps: nothing to start (no app under apps/ has src/main.ts)');
+  // The command line too, so that `npx minapush` (and `npm run demo`) work while minapush runs.
+  const cli = existsSync(path.join(root, 'packages', 'cli', 'package.json')) ? [CLI] : [];
   console.log(
-    `build: turbo run build for ${candidates.map((app) => app.label).join(', ')} and the packages they use`,
+    `build: turbo run build for ${[...candidates.map((app) => app.label), ...cli.map(() => 'cli')].join(', ')} and the packages they use`,
   );
-  const filters = candidates.map((app) => `--filter=${app.name}`);
+  const filters = [...candidates.map((app) => app.name), ...cli].map((name) => `--filter=${name}`);
   const built = await run(turboCommand(), ['run', 'build', ...filters, '--output-logs=errors-only'], {
     env: { ...process.env, TURBO_TELEMETRY_DISABLED: envValue('TURBO_TELEMETRY_DISABLED') ?? '1' },
   });
@@ -110,6 +123,18 @@ async function main() {
     const key = localSecret('api-key', () => `mpk_local_${randomBytes(24).toString('base64url')}`);
     env.API_KEYS = key.value;
     localApiKey = key;
+  }
+
+  // Local admin credentials, as the API key: generated once, kept in the state dir, printed below.
+  // Never in production, where an operator sets them or the admin stays disabled.
+  let localAdmin;
+  if (!production && envValue('ADMIN_PASSWORD') === undefined) {
+    const password = localSecret('admin-password', () => randomBytes(18).toString('base64url'));
+    env.ADMIN_USERNAME = envValue('ADMIN_USERNAME') ?? 'admin';
+    env.ADMIN_PASSWORD = password.value;
+    localAdmin = { username: env.ADMIN_USERNAME, password: password.value, path: password.path };
+  } else if (!production && envValue('ADMIN_USERNAME') === undefined) {
+    env.ADMIN_USERNAME = 'admin';
   }
 
   const startable = [];
@@ -163,10 +188,16 @@ async function main() {
     lines.push(`  API            ${apiUrl}`);
     lines.push(`  API docs       ${apiUrl}/docs`);
     lines.push(`  readiness      ${apiUrl}/readyz`);
-    const adminOn = envValue('ADMIN_USERNAME') && envValue('ADMIN_PASSWORD');
-    lines.push(
-      `  Bull Board     ${apiUrl}/admin/queues${adminOn ? '' : '  (off: set ADMIN_USERNAME and ADMIN_PASSWORD)'}`,
-    );
+    const adminOff =
+      env.ADMIN_USERNAME && env.ADMIN_PASSWORD ? '' : '  (off: set ADMIN_USERNAME and ADMIN_PASSWORD)';
+    lines.push(`  admin view     ${apiUrl}/admin${adminOff}`);
+    lines.push(`  Bull Board     ${apiUrl}/admin/queues${adminOff}`);
+    if (localAdmin) {
+      lines.push(`  admin login    ${localAdmin.username} / ${localAdmin.password}`);
+      lines.push(
+        `                 (your local admin password, kept in ${shown(localAdmin.path)}; set ADMIN_USERNAME and ADMIN_PASSWORD to use your own)`,
+      );
+    }
   }
   if (sandbox) {
     lines.push(
@@ -212,6 +243,11 @@ function refuseLocalStandIns() {
       'To try minapush on this machine with the sandbox and a generated key, run npm start without NODE_ENV=production.',
     ].join('\n'),
   );
+}
+
+/** Both admin credentials are set (the ingest API enables /admin only then). */
+function adminConfigured() {
+  return envValue('ADMIN_USERNAME') !== undefined && envValue('ADMIN_PASSWORD') !== undefined;
 }
 
 /** A path inside the checkout relative to it, any other absolute. */

@@ -4,7 +4,7 @@
 // (scripts/start.mjs), the sandbox and the three apps, on ports of the test's own.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +63,8 @@ async function startMinapush() {
     WECHAT_API_BASE_URL: '',
     API_KEYS: '',
     SESSION_SECRET: '',
+    ADMIN_USERNAME: '',
+    ADMIN_PASSWORD: '',
     NODE_ENV: '',
     HOST: '',
   });
@@ -132,6 +134,22 @@ describe.skipIf(process.platform === 'win32').each(['SIGTERM', 'SIGINT'])(
         }
       },
     );
+
+    it('generates local admin credentials, prints them with the admin URL, and they open /admin and Bull Board', async () => {
+      const api = `http://127.0.0.1:${run.ports.api}`;
+      expect(run.output).toContain(`admin view     ${api}/admin`);
+      expect(run.output).toContain(`Bull Board     ${api}/admin/queues`);
+      const [, username, password] = /admin login {4}(\S+) \/ (\S+)/.exec(run.output) ?? [];
+      expect(username).toBe('admin');
+      expect(password).toMatch(/^[\w-]{20,}$/);
+      // kept beside the API key, so that a restart keeps the same login
+      expect(readFileSync(path.join(run.stateDir, 'admin-password'), 'utf8').trim()).toBe(password);
+      const authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+      for (const page of ['/admin', '/admin/queues']) {
+        expect((await fetch(`${api}${page}`)).status, page).toBe(401);
+        expect((await fetch(`${api}${page}`, { headers: { authorization } })).status, page).toBe(200);
+      }
+    });
 
     it('stops every app, each gracefully, and frees their ports', async () => {
       const { ports } = run;

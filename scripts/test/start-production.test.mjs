@@ -32,7 +32,15 @@ async function npmStart(env) {
   const child = spawn('npm', ['start'], {
     cwd: root,
     // A set variable wins over a developer's .env; an empty one counts as unset.
-    env: childEnv({ ...ports, MINAPUSH_STATE_DIR: stateDir, WECHAT_APPS: '', API_KEYS: '', ...env }),
+    env: childEnv({
+      ...ports,
+      MINAPUSH_STATE_DIR: stateDir,
+      WECHAT_APPS: '',
+      API_KEYS: '',
+      ADMIN_USERNAME: '',
+      ADMIN_PASSWORD: '',
+      ...env,
+    }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -93,6 +101,27 @@ describe.skipIf(process.platform === 'win32')('NODE_ENV=production npm start', (
     expect(code).not.toBe(0);
     expect(output).not.toContain('Fix: set');
     expect(output).toContain('postgres: DATABASE_URL is not a URL');
+    // the admin stays off without credentials, and npm start says so before anything else
+    expect(output).toContain(
+      'ADMIN_USERNAME and ADMIN_PASSWORD are not both set, so /admin and Bull Board stay disabled',
+    );
+  });
+
+  it('makes up no admin credentials: it starts the apps with the admin disabled', async () => {
+    const database = new URL(
+      process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/minapush_test',
+    );
+    database.pathname = `${database.pathname}_production_start`;
+    const { output, started } = await npmStart({
+      NODE_ENV: 'production',
+      WECHAT_APPS,
+      API_KEYS: 'key-of-backend-a',
+      DATABASE_URL: database.toString(),
+    });
+    // past the point where a local run generates them: the apps were being started
+    expect(started, output).toBe(true);
+    expect(existsSync(path.join(stateDir, 'admin-password'))).toBe(false);
+    expect(output).not.toMatch(/admin login/);
   });
 
   it('keeps the local quick start: without NODE_ENV=production nothing is refused', async () => {

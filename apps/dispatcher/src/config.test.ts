@@ -19,4 +19,22 @@ describe('loadConfig', () => {
       /MESSAGE_LEASE_MS: must be at least twice WECHAT_TIMEOUT_MS \(5000 ms\).*raise it to 10000/,
     );
   });
+
+  it('runs housekeeping at 03:00 China time and keeps 30 days by default; both can be set', () => {
+    expect(loadConfig(minimal).housekeeping).toEqual({ cron: '0 3 * * *', retentionDays: 30 });
+    expect(
+      loadConfig({ ...minimal, HOUSEKEEPING_CRON: '30 4 * * 1', RETENTION_DAYS: '90' }).housekeeping,
+    ).toEqual({
+      cron: '30 4 * * 1',
+      retentionDays: 90,
+    });
+  });
+
+  it('refuses a pattern that is not cron, and a retention under a day, saying what to write', () => {
+    expect(() => loadConfig({ ...minimal, HOUSEKEEPING_CRON: 'every night' })).toThrow(
+      /HOUSEKEEPING_CRON: not a cron pattern .*"0 3 \* \* \*"/,
+    );
+    expect(() => loadConfig({ ...minimal, HOUSEKEEPING_CRON: '61 3 * * *' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...minimal, RETENTION_DAYS: '0' })).toThrow(/RETENTION_DAYS/);
+  });
 });

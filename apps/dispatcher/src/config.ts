@@ -2,11 +2,28 @@ import {
   parseEnvironment,
   portSchema,
   REDIS_CLUSTER_NODES_HINT,
+  retentionDaysSchema,
   serviceEnvironmentShape,
   serviceSettings,
   WECHAT_APPS_HINT,
 } from '@minapush/config';
+import { HOUSEKEEPING_TIMEZONE } from '@minapush/queues';
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
+
+const cronSchema = z
+  .string()
+  .trim()
+  .superRefine((pattern, ctx) => {
+    try {
+      CronExpressionParser.parse(pattern, { tz: HOUSEKEEPING_TIMEZONE });
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `not a cron pattern (${(error as Error).message}); e.g. "0 3 * * *" for 03:00 China time every day`,
+      });
+    }
+  });
 
 const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -34,6 +51,9 @@ const environmentSchema = z
     // how long a job may go without its worker's heartbeat before BullMQ hands it to another worker
     JOB_LOCK_MS: count(1_000, 600_000).default(30_000),
     SHUTDOWN_TIMEOUT_MS: count(100, 300_000).default(10_000),
+    // when housekeeping runs (China time): minute hour day-of-month month day-of-week
+    HOUSEKEEPING_CRON: cronSchema.default('0 3 * * *'),
+    RETENTION_DAYS: retentionDaysSchema,
   })
   .superRefine((env, ctx) => {
     // A call leaves only while the lease has more than a call's timeout left, and the lease is
@@ -69,6 +89,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sendRateRecoveryMs: parsed.SEND_RATE_RECOVERY_MS,
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
     jobLockMs: parsed.JOB_LOCK_MS,
+    housekeeping: { cron: parsed.HOUSEKEEPING_CRON, retentionDays: parsed.RETENTION_DAYS },
   };
 }
 

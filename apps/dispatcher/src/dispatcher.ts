@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { WechatAppConfig } from '@minapush/config';
 import type { Database } from '@minapush/db';
+import { removedByTable, runHousekeeping } from '@minapush/housekeeping';
 import type { Logger } from '@minapush/logger';
 import {
   broadcastFanOutCatalog,
   bulkQueueName,
   createCatalogWorker,
   dispatcherMaintenanceCatalog,
+  HOUSEKEEPING_SCHEDULER_ID,
+  HOUSEKEEPING_TIMEZONE,
   isDeadLettered,
   messageBulkCatalog,
   messageQueueName,
@@ -66,11 +69,18 @@ export interface DispatcherOptions {
   reconcileIntervalMs: number;
   reconcileGraceMs: number;
   sendRateRecoveryMs: number;
+  housekeeping: {
+    /** when it runs: a cron pattern read in China time */
+    cron: string;
+    retentionDays: number;
+    /** only these apps' rows (a test, a database shared with other deployments); every app's when absent */
+    appIds?: readonly string[];
+  };
   lockDurationMs?: number;
   now?: () => number;
 }
 
-/** What one dispatcher process runs: both lanes of every app, fan-outs and the reconciler. */
+/** What one dispatcher process runs: both lanes of every app, fan-outs, the reconciler and housekeeping. */
 export function startDispatcher(options: DispatcherOptions) {
   const { queues, logger, metrics } = options;
   const now = options.now ?? Date.now;
@@ -251,8 +261,33 @@ export function startDispatcher(options: DispatcherOptions) {
     createCatalogWorker({
       ...base,
       catalog: dispatcherMaintenanceCatalog,
-      concurrency: 1,
+      // a housekeeping run can take minutes: the reconciler's ticks go on beside it (each kind
+      // keeps to one run at a time across processes with its own lock)
+      concurrency: 2,
       handlers: {
+        housekeeping: async () => {
+          const outcome = await runHousekeeping(
+            {
+              db: options.db,
+              redis: options.connection,
+              keys,
+              logger,
+              settings: {
+                retentionDays: options.housekeeping.retentionDays,
+                appIds: options.housekeeping.appIds,
+              },
+              now,
+              onRemoved: (removed) => {
+                for (const [table, count] of removedByTable(removed))
+                  metrics.housekeepingRemoved.inc({ table }, count);
+              },
+              signal: shutdown.signal,
+            },
+            'schedule',
+          );
+          // the run logs its one line itself; a tick that found a run in progress took its report
+          return outcome.ok ? { ranHere: outcome.ranHere, ...outcome.report } : outcome;
+        },
         reconcile: async () => {
           const report = await reconcile({
             db: options.db,
@@ -290,28 +325,42 @@ export function startDispatcher(options: DispatcherOptions) {
   }
   for (const app of options.apps) metrics.sendRate.set({ app: app.appId }, app.sendRatePerSecond);
 
-  // The reconciler's schedule lives in Redis, and so does everything a FLUSHDB or a restart
-  // without persistence loses: each process makes sure it exists, at the reconciler's own pace.
-  // This only re-creates the schedule; the reconcile runs come from it, one at a time.
-  const ensureSchedule = async () => {
+  // The schedules live in Redis, and so does everything a FLUSHDB or a restart without
+  // persistence loses: each process makes sure they exist, at the reconciler's own pace. This only
+  // re-creates the schedules; the runs come from them, one per tick whatever the number of
+  // dispatchers. Housekeeping's is set at start whatever it was, so that a new HOUSEKEEPING_CRON
+  // applies (the last dispatcher started decides).
+  const housekeepingSchedule = () =>
+    queues.maintenance.upsertJobScheduler(
+      HOUSEKEEPING_SCHEDULER_ID,
+      { pattern: options.housekeeping.cron, tz: HOUSEKEEPING_TIMEZONE },
+      { name: 'housekeeping', data: {}, opts: dispatcherMaintenanceCatalog.jobs.housekeeping.options },
+    );
+  const ensureSchedule = async (atStart: boolean) => {
     try {
-      if (await queues.maintenance.getJobScheduler(RECONCILE_SCHEDULER_ID)) return;
-      await queues.maintenance.upsertJobScheduler(
-        RECONCILE_SCHEDULER_ID,
-        { every: options.reconcileIntervalMs },
-        { name: 'reconcile', data: {}, opts: dispatcherMaintenanceCatalog.jobs.reconcile.options },
-      );
+      if (!(await queues.maintenance.getJobScheduler(RECONCILE_SCHEDULER_ID))) {
+        await queues.maintenance.upsertJobScheduler(
+          RECONCILE_SCHEDULER_ID,
+          { every: options.reconcileIntervalMs },
+          { name: 'reconcile', data: {}, opts: dispatcherMaintenanceCatalog.jobs.reconcile.options },
+        );
+      }
+      if (atStart || !(await queues.maintenance.getJobScheduler(HOUSEKEEPING_SCHEDULER_ID))) {
+        await housekeepingSchedule();
+      }
     } catch (error) {
-      logger.warn({ err: error }, 'reconciler schedule not checked');
+      logger.warn({ err: error }, 'maintenance schedules (reconciler, housekeeping) not checked');
     }
   };
-  void ensureSchedule();
-  const scheduleWatch = setInterval(() => void ensureSchedule(), options.reconcileIntervalMs);
+  const scheduled = ensureSchedule(true);
+  const scheduleWatch = setInterval(() => void ensureSchedule(false), options.reconcileIntervalMs);
   scheduleWatch.unref();
 
   return {
     workers,
     gate,
+    /** settles once this process has set its maintenance schedules (or failed to, and logged it) */
+    scheduled,
     /**
      * Stops taking jobs; the runs in flight stop calling, give back what they did not send and
      * end, within `timeoutMs`. Whatever still runs then keeps its lease, which expires, and

@@ -60,6 +60,7 @@ const dispatcher = startDispatcher({
   reconcileIntervalMs: config.reconcileIntervalMs,
   reconcileGraceMs: config.reconcileGraceMs,
   sendRateRecoveryMs: config.sendRateRecoveryMs,
+  housekeeping: config.housekeeping,
   lockDurationMs: config.jobLockMs,
 });
 logger.info(
@@ -68,6 +69,7 @@ logger.info(
     concurrency: config.concurrency,
     batchConcurrency: config.batchConcurrency,
     batchSendConcurrency: config.batchSendConcurrency,
+    housekeeping: config.housekeeping,
   },
   'dispatcher started',
 );

@@ -1,4 +1,5 @@
 import { type BroadcastStatus, countBroadcasts, type Database, type FinalMessageStatus } from '@minapush/db';
+import { HOUSEKEEPING_TABLES } from '@minapush/housekeeping';
 import {
   broadcastQueueName,
   bulkQueueName,
@@ -64,6 +65,14 @@ export function createDispatcherMetrics(
   const registry = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  const housekeepingRemoved = new Counter({
+    name: 'minapush_housekeeping_removed_total',
+    help: 'rows housekeeping deleted (expired, spent and dead credits; history past RETENTION_DAYS), by table',
+    labelNames: ['table'] as const,
+    registers,
+  });
+  // every table's series exists from the start, so that a rate() over it never starts blank
+  for (const table of Object.values(HOUSEKEEPING_TABLES)) housekeepingRemoved.inc({ table }, 0);
   const metrics = {
     registry,
     messagesFinished: new Counter({
@@ -128,6 +137,7 @@ export function createDispatcherMetrics(
       labelNames: ['kind'] as const,
       registers,
     }),
+    housekeepingRemoved,
   };
   for (const app of options.appIds ?? []) {
     for (const lane of LANES) {

@@ -9,6 +9,7 @@ import {
 } from '@minapush/config';
 import { createDatabase } from '@minapush/db';
 import {
+  createBoardQueues,
   createCreditIngestWorker,
   createServer as createIngestServer,
   createMetrics,
@@ -76,6 +77,8 @@ export interface HarnessOptions {
   redisClusterNodes?: string;
   /** the app's quiet hours, as its WECHAT_APPS entry would give them */
   quietHours?: QuietHours;
+  /** enable the ingest API's /admin with these credentials (read-only unless `readOnly: false`) */
+  admin?: { username: string; password: string; readOnly?: boolean };
 }
 
 async function listen(app: { listen: (port: number, host: string) => import('node:http').Server }) {
@@ -160,6 +163,13 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
   const creditQueue = new Queue(creditIngestCatalog.queue, { connection: producer, prefix });
   const fanOutQueue = new Queue(broadcastQueueName(), { connection: producer, prefix });
   fanOutQueue.on('error', () => undefined);
+  // Bull Board shows every queue of the deployment, as in main.ts
+  const boardQueues = createBoardQueues({
+    connection: producer,
+    prefix,
+    appIds: [app.appId],
+    reuse: [creditQueue, fanOutQueue],
+  });
   const ingestMetrics = createMetrics();
   const creditWorker = createCreditIngestWorker({
     connection: connection('worker'),
@@ -174,18 +184,19 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
       apps: [app],
       apiKeys: [apiKey],
       sessions: createSessionTokens({ secret: `s-${randomUUID()}`, ttlSeconds: 3600 }),
-      admin: undefined,
+      admin: options.admin ? { readOnly: true, ...options.admin } : undefined,
       wechat,
       tokens,
       db,
       redis: producer,
       creditQueue,
       fanOutQueue,
-      boardQueues: [],
+      boardQueues,
       queuePrefix: prefix,
       metrics: ingestMetrics,
       loginRateLimitPerMinute: 0,
       trustProxy: false,
+      housekeeping: { retentionDays: 30, appIds: [app.appId] },
       logger,
     }),
   );
@@ -221,6 +232,8 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
       reconcileIntervalMs: 500,
       reconcileGraceMs: 1_000,
       sendRateRecoveryMs: options.sendRateRecoveryMs ?? 60_000,
+      // this test's app only: the suites beside it share the database
+      housekeeping: { cron: '0 3 * * *', retentionDays: 30, appIds: [app.appId] },
       lockDurationMs: 5_000,
       now,
     });
@@ -255,6 +268,8 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
     /** a producer connection, for a test that reads what the dispatcher keeps in Redis */
     redis: producer,
     sandboxUrl: sandboxHttp.url,
+    /** the ingest API (with /admin when the harness was given admin credentials) */
+    ingestUrl: ingest.url,
     db,
     wechat,
     tokens,
@@ -406,8 +421,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
       await new Promise<void>((resolve) => sandboxHttp.server.close(() => resolve()));
       await messageQueue.close();
       await bulkQueue.close();
-      await creditQueue.close();
-      await fanOutQueue.close();
+      await Promise.allSettled(boardQueues.map((queue) => queue.close()));
       // everything this harness put in Redis, BullMQ's keys and ours, shares its prefix (and on a
       // cluster, where SCAN sees one node's keys, its hash tag's slot: one node's, but each is read)
       for (const node of producer instanceof Cluster ? producer.nodes('master') : [producer]) {

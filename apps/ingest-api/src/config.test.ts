@@ -20,10 +20,16 @@ describe('loadConfig', () => {
       weakSessionSecret: false,
       loginRateLimitPerMinute: 600,
       trustProxy: false,
+      housekeeping: { retentionDays: 30 },
     });
     expect(config.apps).toEqual([
       { appId: 'wxa', secret: 's-123', tokenMode: 'stable', sendRatePerSecond: 500 },
     ]);
+  });
+
+  it('keeps RETENTION_DAYS of history for POST /v1/housekeeping/run, at least one', () => {
+    expect(loadConfig({ ...minimal, RETENTION_DAYS: '7' }).housekeeping).toEqual({ retentionDays: 7 });
+    expect(() => loadConfig({ ...minimal, RETENTION_DAYS: '0' })).toThrow(/RETENTION_DAYS: .*at least 1 day/);
   });
 
   it('listens where HOST says', () => {
@@ -57,7 +63,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...minimal, ADMIN_USERNAME: 'ops', ADMIN_PASSWORD: 'pw' }).admin).toEqual({
       username: 'ops',
       password: 'pw',
+      readOnly: true,
     });
+  });
+
+  it('keeps the admin read-only unless ADMIN_READ_ONLY=false, and refuses other values', () => {
+    const admin = { ...minimal, ADMIN_USERNAME: 'ops', ADMIN_PASSWORD: 'pw' };
+    expect(loadConfig({ ...admin, ADMIN_READ_ONLY: 'false' }).admin?.readOnly).toBe(false);
+    expect(loadConfig({ ...admin, ADMIN_READ_ONLY: 'true' }).admin?.readOnly).toBe(true);
+    expect(() => loadConfig({ ...admin, ADMIN_READ_ONLY: 'no' })).toThrow(/ADMIN_READ_ONLY/);
   });
 
   it('runs on a Redis Cluster when REDIS_CLUSTER_NODES is set, with the queue prefix as a hash tag', () => {

@@ -4,6 +4,7 @@ import {
   parseEnvironment,
   portSchema,
   REDIS_CLUSTER_NODES_HINT,
+  retentionDaysSchema,
   serviceEnvironmentShape,
   serviceSettings,
   WECHAT_APPS_HINT,
@@ -57,11 +58,20 @@ const environmentSchema = z.object({
     .default(7 * 86_400),
   ADMIN_USERNAME: z.string().optional(),
   ADMIN_PASSWORD: z.string().optional(),
+  // Bull Board and the admin view only look unless an operator says otherwise.
+  ADMIN_READ_ONLY: z
+    .enum(['true', 'false', '1', '0'], {
+      message: 'use true (the default: look only) or false (allow actions)',
+    })
+    .default('true')
+    .transform((value) => value === 'true' || value === '1'),
   INGEST_WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(4),
   // 10 a second per address: a burst of scripted logins is stopped, while a carrier NAT that puts
   // thousands of users behind one address still lets them log in.
   SESSION_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
   TRUST_PROXY: trustProxySchema,
+  // POST /v1/housekeeping/run deletes what the dispatcher's daily run would
+  RETENTION_DAYS: retentionDaysSchema,
 });
 
 export type IngestConfig = ReturnType<typeof loadConfig>;
@@ -77,7 +87,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const parsed = parseEnvironment(environmentSchema, env, hints);
   const admin =
     parsed.ADMIN_USERNAME && parsed.ADMIN_PASSWORD
-      ? { username: parsed.ADMIN_USERNAME, password: parsed.ADMIN_PASSWORD }
+      ? {
+          username: parsed.ADMIN_USERNAME,
+          password: parsed.ADMIN_PASSWORD,
+          /** Bull Board refuses its actions and the admin view offers none */
+          readOnly: parsed.ADMIN_READ_ONLY,
+        }
       : undefined;
   return {
     ...serviceSettings(parsed),
@@ -90,6 +105,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     loginRateLimitPerMinute: parsed.SESSION_RATE_LIMIT_PER_MINUTE,
     /** which reverse proxies' X-Forwarded-For to believe for the client address */
     trustProxy: parsed.TRUST_PROXY,
+    /** what POST /v1/housekeeping/run keeps: finished messages, broadcasts and token history, in days */
+    housekeeping: { retentionDays: parsed.RETENTION_DAYS },
     /** short session secrets are accepted but weak; main.ts warns about them */
     weakSessionSecret: parsed.SESSION_SECRET.length < 32,
   };

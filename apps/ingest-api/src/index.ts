@@ -1,3 +1,5 @@
+export type { AdminSettings } from './admin/admin-routes.js';
+export { createBoardQueues } from './admin/board-queues.js';
 export { type IngestConfig, loadConfig } from './config.js';
 export { createCreditIngestWorker } from './credits/credit-ingest-worker.js';
 export { MOCK_FORM_ID } from './credits/form-id-intake.js';

@@ -3,17 +3,15 @@ import { createDatabase } from '@minapush/db';
 import { createLogger } from '@minapush/logger';
 import {
   broadcastQueueName,
-  bulkQueueName,
   closeMessageQueues,
   createRedisConnection,
   creditIngestCatalog,
-  dispatcherMaintenanceCatalog,
   isDeadLettered,
-  messageQueueName,
 } from '@minapush/queues';
 import { createTokenService, logTokenEvent } from '@minapush/tokens';
 import { createWechatClient } from '@minapush/wechat';
 import { Queue } from 'bullmq';
+import { createBoardQueues } from './admin/board-queues.js';
 import { loadConfig } from './config.js';
 import { createCreditIngestWorker } from './credits/credit-ingest-worker.js';
 import { collectQueueDepth, createMetrics } from './metrics/metrics.js';
@@ -40,20 +38,18 @@ const creditQueue = new Queue(creditIngestCatalog.queue, {
   connection: producer,
   prefix: config.queuePrefix,
 });
-// Bull Board shows every queue: both send lanes of each app, fan-outs, the reconciler's, credit
-// intake. POST /v1/messages adds to the send queues through its own instances.
-const boardQueue = (name: string) => new Queue(name, { connection: producer, prefix: config.queuePrefix });
 // POST /v1/broadcasts adds to it; a failed add rejects and is answered 503 (errors are logged above)
-const fanOutQueue = boardQueue(broadcastQueueName());
+const fanOutQueue = new Queue(broadcastQueueName(), { connection: producer, prefix: config.queuePrefix });
 fanOutQueue.on('error', () => undefined);
-const messageQueues = [
-  ...config.apps.flatMap((app) => [
-    boardQueue(messageQueueName(app.appId)),
-    boardQueue(bulkQueueName(app.appId)),
-  ]),
-  fanOutQueue,
-  boardQueue(dispatcherMaintenanceCatalog.queue),
-];
+// Bull Board shows every queue of the deployment (both send lanes of each app, fan-outs, token
+// refresh, credit intake, the reconciler's and housekeeping's); POST /v1/messages adds to the send
+// queues through its own instances.
+const boardQueues = createBoardQueues({
+  connection: producer,
+  prefix: config.queuePrefix,
+  appIds: config.apps.map((app) => app.appId),
+  reuse: [creditQueue, fanOutQueue],
+});
 const wechat = createWechatClient({ baseUrl: config.wechatApiBaseUrl, timeoutMs: config.wechatTimeoutMs });
 const tokens = createTokenService({
   redis: producer,
@@ -103,12 +99,13 @@ const app = createServer({
   redis: producer,
   creditQueue,
   fanOutQueue,
-  boardQueues: [creditQueue, ...messageQueues],
+  boardQueues,
   queuePrefix: config.queuePrefix,
   metrics,
   logger,
   loginRateLimitPerMinute: config.loginRateLimitPerMinute,
   trustProxy: config.trustProxy,
+  housekeeping: config.housekeeping,
 });
 
 // express 5 calls back with the error when the port cannot be taken: an API that does not listen
@@ -144,7 +141,7 @@ async function shutdown(signal: string) {
   deadline.unref();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await worker?.close();
-  await Promise.allSettled([creditQueue, ...messageQueues].map((queue) => queue.close()));
+  await Promise.allSettled(boardQueues.map((queue) => queue.close()));
   await closeMessageQueues(producer);
   await Promise.allSettled([producer.quit(), workerConnection.quit(), db.$disconnect(), wechat.close()]);
   process.exit(0);

@@ -1,5 +1,6 @@
 import type { WechatAppConfig } from '@minapush/config';
 import type { Database } from '@minapush/db';
+import { type HousekeepingSettings, removedByTable, runHousekeeping } from '@minapush/housekeeping';
 import type { Logger } from '@minapush/logger';
 import { type Redis, redisKeys } from '@minapush/queues';
 import type { TokenService } from '@minapush/tokens';
@@ -7,14 +8,16 @@ import type { WechatClient } from '@minapush/wechat';
 import type { Queue } from 'bullmq';
 import express, { type Express, type Request } from 'express';
 import { pinoHttp } from 'pino-http';
-import { createAdminRouter } from './admin/admin-routes.js';
+import { type AdminSettings, createAdminRouter } from './admin/admin-routes.js';
 import { createBroadcastsRouter } from './broadcasts/broadcasts-routes.js';
 import type { TrustProxy } from './config.js';
 import { createCreditIngestProducer } from './credits/credit-ingest-producer.js';
+import { createCreditInventoryRouter } from './credits/credit-inventory-routes.js';
 import { createFormIdsRouter } from './credits/form-ids-route.js';
 import { createSeenFormIds } from './credits/seen-form-ids.js';
 import { createSubscriptionsRouter } from './credits/subscriptions-route.js';
 import { createHealthRouter } from './health/health-routes.js';
+import { createHousekeepingRouter } from './housekeeping/housekeeping-routes.js';
 import { authenticate, createApiKeyCheck } from './http/authenticate.js';
 import { createErrorHandler, notFoundHandler } from './http/error-handler.js';
 import { createMessagesRouter } from './messages/messages-routes.js';
@@ -30,7 +33,8 @@ export interface ServerDeps {
   apps: readonly WechatAppConfig[];
   apiKeys: readonly string[];
   sessions: SessionTokens;
-  admin: { username: string; password: string } | undefined;
+  /** HTTP Basic credentials of /admin, and whether it is read-only; undefined: admin disabled */
+  admin: AdminSettings | undefined;
   wechat: WechatClient;
   /** the central access_token of each app */
   tokens: TokenService;
@@ -38,9 +42,9 @@ export interface ServerDeps {
   /** a producer connection: fails fast when Redis is down */
   redis: Redis;
   creditQueue: Queue;
-  /** the queues shown in Bull Board */
   /** where POST /v1/broadcasts adds each broadcast's fan-out job */
   fanOutQueue: Queue;
+  /** the queues shown in Bull Board: every queue of the deployment (`deploymentQueueNames`) */
   boardQueues: readonly Queue[];
   /** BullMQ prefix; also namespaces the ingest API's own Redis keys */
   queuePrefix: string;
@@ -50,6 +54,8 @@ export interface ServerDeps {
   loginRateLimitPerMinute: number;
   /** which reverse proxies' X-Forwarded-For gives the client address (`false`: none) */
   trustProxy: TrustProxy;
+  /** what POST /v1/housekeeping/run keeps (RETENTION_DAYS), and of which apps (all when absent) */
+  housekeeping: Pick<HousekeepingSettings, 'retentionDays' | 'appIds'>;
   now?: () => Date;
 }
 
@@ -157,6 +163,7 @@ export function createServer(deps: ServerDeps): Express {
         // WECHAT_APPS lists at least one app; without any, every message is refused as unknown_app
         defaultAppId: deps.apps[0]?.appId ?? '',
         appIds: deps.apps.map((candidate) => candidate.appId),
+        now,
       },
       authenticate: apiKeyOnly,
     }),
@@ -165,6 +172,11 @@ export function createServer(deps: ServerDeps): Express {
     createBroadcastsRouter({
       db: deps.db,
       redis: deps.redis,
+      queuePrefix: deps.queuePrefix,
+      sendRates: Object.fromEntries(
+        deps.apps.map((candidate) => [candidate.appId, candidate.sendRatePerSecond]),
+      ),
+      logger: deps.logger,
       fanOutQueue: deps.fanOutQueue,
       defaultAppId: deps.apps[0]?.appId ?? '',
       appIds: deps.apps.map((candidate) => candidate.appId),
@@ -173,8 +185,51 @@ export function createServer(deps: ServerDeps): Express {
       now,
     }),
   );
+  app.use(
+    createCreditInventoryRouter({
+      db: deps.db,
+      appIds: deps.apps.map((candidate) => candidate.appId),
+      authenticate: apiKeyOnly,
+      now,
+    }),
+  );
   app.use(createAccessTokenRouter({ tokens: deps.tokens, authenticate: apiKeyOnly }));
-  app.use(createAdminRouter({ admin: deps.admin, queues: deps.boardQueues }));
+  app.use(
+    createHousekeepingRouter({
+      authenticate: apiKeyOnly,
+      redis: deps.redis,
+      run: () =>
+        runHousekeeping(
+          {
+            db: deps.db,
+            redis: deps.redis,
+            keys: redisKeys(deps.queuePrefix),
+            logger: deps.logger,
+            settings: deps.housekeeping,
+            now: () => now().getTime(),
+            onRemoved: (removed) => {
+              for (const [table, count] of removedByTable(removed))
+                deps.metrics.housekeepingRemoved.inc({ table }, count);
+            },
+          },
+          'manual',
+        ),
+    }),
+  );
+  app.use(
+    createAdminRouter({
+      admin: deps.admin,
+      queues: deps.boardQueues,
+      apps: deps.apps,
+      db: deps.db,
+      redis: deps.redis,
+      tokens: deps.tokens,
+      queuePrefix: deps.queuePrefix,
+      fanOutQueue: deps.fanOutQueue,
+      logger: deps.logger,
+      now,
+    }),
+  );
   app.use(notFoundHandler);
   app.use(createErrorHandler(deps.logger));
   return app;

@@ -75,8 +75,8 @@ describe('control characters and unpaired surrogates at the edge', () => {
     // The login queued a record-user job; once the worker has taken it and every earlier job, the
     // counts below can change only when a request adds a job.
     await eventually(async () => {
-      const counts = await h.creditQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-      return Object.values(counts).every((n) => n === 0) ? true : undefined;
+      const jobs = await h.creditQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      return Object.values(jobs).every((count) => count === 0) ? true : undefined;
     });
     const before = await counts();
     const key = await h.post(

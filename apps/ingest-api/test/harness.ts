@@ -19,6 +19,7 @@ import { createSandbox } from '@minapush/wechat-sandbox';
 import { Queue, type Worker } from 'bullmq';
 import {
   collectQueueDepth,
+  createBoardQueues,
   createCreditIngestWorker,
   createMetrics,
   createServer,
@@ -52,7 +53,8 @@ export interface HarnessOptions {
   redisUrl?: string;
   /** answer requests with this Postgres (e.g. one that is down) instead of the real one */
   databaseUrl?: string;
-  admin?: { username: string; password: string };
+  /** admin credentials; read-only unless `readOnly: false` (as ADMIN_READ_ONLY) */
+  admin?: { username: string; password: string; readOnly?: boolean };
   /** start the worker that stores accepted batches (default true) */
   worker?: boolean;
   /** configure the app with this secret instead of the sandbox's (e.g. a wrong one) */
@@ -67,6 +69,10 @@ export interface HarnessOptions {
   maxRetryDelayMs?: number;
   /** the default app's quiet hours, as its WECHAT_APPS entry would give them */
   quietHours?: QuietHours;
+  /** RETENTION_DAYS of POST /v1/housekeeping/run (default 30) */
+  retentionDays?: number;
+  /** the API's clock */
+  now?: () => Date;
 }
 
 async function createSandboxApp(sandboxUrl: string) {
@@ -136,24 +142,34 @@ export async function startHarness(options: HarnessOptions = {}) {
   }));
   const messageQueues = new Map<string, Queue>();
   const tokens = createTokenService({ redis, wechat, db, apps, keyPrefix: prefix });
+  // every queue of the deployment, as main.ts shows them in Bull Board
+  const boardQueues = createBoardQueues({
+    connection: redis,
+    prefix,
+    appIds: apps.map((candidate) => candidate.appId),
+    reuse: [creditQueue, fanOutQueue],
+  });
 
   const app = createServer({
     apps,
     apiKeys: [apiKey],
     sessions: createSessionTokens({ secret: `session-secret-${randomUUID()}`, ttlSeconds: 3600 }),
-    admin: options.admin,
+    admin: options.admin ? { readOnly: true, ...options.admin } : undefined,
     wechat,
     tokens,
     db,
     redis,
     creditQueue,
     fanOutQueue,
-    boardQueues: [creditQueue],
+    boardQueues,
     queuePrefix: prefix,
     metrics,
     logger,
     loginRateLimitPerMinute: options.loginRateLimitPerMinute ?? 0,
     trustProxy: options.trustProxy ?? false,
+    // the harness's apps only: the suites beside it share the database
+    housekeeping: { retentionDays: options.retentionDays ?? 30, appIds: apps.map((a) => a.appId) },
+    ...(options.now ? { now: options.now } : {}),
   });
   const api = await listen(app);
 
@@ -179,6 +195,8 @@ export async function startHarness(options: HarnessOptions = {}) {
     prefix,
     db,
     creditQueue,
+    /** the queues Bull Board shows */
+    boardQueues,
     /** the API's producer connection */
     redis,
     worker,
@@ -224,10 +242,9 @@ export async function startHarness(options: HarnessOptions = {}) {
             .obliterate({ force: true })
             .catch(() => undefined);
         }
-        await creditQueue.obliterate({ force: true }).catch(() => undefined);
-        await creditQueue.close();
-        await fanOutQueue.close();
+        for (const queue of boardQueues) await queue.obliterate({ force: true }).catch(() => undefined);
       }
+      await Promise.allSettled(boardQueues.map((queue) => queue.close()));
       await Promise.allSettled([...messageQueues.values()].map((queue) => queue.close()));
       await closeMessageQueues(redis);
       redis.disconnect();

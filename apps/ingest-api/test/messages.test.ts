@@ -287,6 +287,7 @@ describe('GET /v1/messages/:id', () => {
       templateId: 'tmpl-order',
       attempts: 0,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      attemptHistory: [],
     });
     const row = await h.db.message.findUniqueOrThrow({ where: { id } });
     expect(body.createdAt).toBe(row.createdAt.toISOString());

@@ -20,6 +20,18 @@ export const commonEnvironmentShape = {
 
 export const portSchema = z.coerce.number().int().min(0).max(65535);
 
+/**
+ * `RETENTION_DAYS`: how long finished messages (with their attempts), finished broadcasts and
+ * token history are kept. Read by every app that runs housekeeping (the dispatcher's schedule,
+ * the ingest API's POST /v1/housekeeping/run), so that both delete the same.
+ */
+export const retentionDaysSchema = z.coerce
+  .number()
+  .int()
+  .min(1, 'keep finished messages at least 1 day (an idempotencyKey is answered from them)')
+  .max(3650)
+  .default(30);
+
 /** `API_KEYS`: comma-separated; blanks ignored. */
 export const apiKeysSchema = z
   .string()

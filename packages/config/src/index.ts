@@ -6,6 +6,7 @@ export {
   DEFAULT_WECHAT_API_BASE_URL,
   logLevelSchema,
   portSchema,
+  retentionDaysSchema,
   serviceEnvironmentShape,
   serviceSettings,
   WECHAT_APPS_HINT,

@@ -3,6 +3,7 @@ export {
   type BroadcastQuietHours,
   type BroadcastToCreate,
   type BroadcastView,
+  broadcastView,
   type CancelBroadcastResult,
   type CreatedBroadcast,
   cancelBroadcast,
@@ -16,6 +17,11 @@ export {
   type StoredBroadcast,
   startBroadcast,
 } from './broadcasts/broadcasts.js';
+export {
+  type BroadcastReach,
+  type BroadcastReachRequest,
+  countBroadcastReach,
+} from './broadcasts/count-broadcast-reach.js';
 export { type BroadcastCount, countBroadcasts } from './broadcasts/count-broadcasts.js';
 export {
   type FanOutChunkRequest,
@@ -27,13 +33,17 @@ export {
   type BroadcastQuietState,
   findBroadcastQuietHours,
 } from './broadcasts/find-broadcast-quiet-hours.js';
+export { type BroadcastListQuery, listBroadcasts } from './broadcasts/list-broadcasts.js';
 export { markBroadcastWaiting } from './broadcasts/mark-broadcast-waiting.js';
+export { type ResumeBroadcastResult, resumeBroadcast } from './broadcasts/resume-broadcast.js';
 export {
   type CreateDatabaseOptions,
   createDatabase,
   type Database,
   pingDatabase,
 } from './create-database.js';
+export { type AppInventory, findAppInventory } from './credits/find-app-inventory.js';
+export { findUserCredits, type UserCredits } from './credits/find-user-credits.js';
 export {
   type CreditBatch,
   type CreditToStore,
@@ -60,6 +70,13 @@ export {
   PrismaClient,
   TokenMode,
 } from './generated/prisma/client.js';
+export { purgeFinishedBroadcasts } from './housekeeping/purge-finished-broadcasts.js';
+export { type PurgedMessages, purgeFinishedMessages } from './housekeeping/purge-finished-messages.js';
+export { purgeTokenHistory } from './housekeeping/purge-token-history.js';
+export { purgeUnusableCredits } from './housekeeping/purge-unusable-credits.js';
+export { BIGINT_START, type PurgeResult, type PurgeWindow } from './housekeeping/purge-window.js';
+export { uuidV7Bound } from './housekeeping/uuid-time-bound.js';
+export { type CancelMessageResult, cancelMessage } from './messages/cancel-message.js';
 export {
   type CreatedMessage,
   createMessage,
@@ -67,10 +84,21 @@ export {
   type StoredMessage,
 } from './messages/create-message.js';
 export { findMessage } from './messages/find-message.js';
+export { findMessageAttempts, type MessageAttemptView } from './messages/find-message-attempts.js';
+export { listMessages, type MessageListQuery } from './messages/list-messages.js';
+export {
+  decodePageCursor,
+  encodePageCursor,
+  InvalidPageCursorError,
+  type Page,
+} from './page-cursor.js';
 export { completeIdleBroadcasts } from './recovery/complete-idle-broadcasts.js';
 export { type ExpiredLease, findExpiredLeases } from './recovery/find-expired-leases.js';
 export { findQueuedBatches, type QueuedBatch } from './recovery/find-queued-batches.js';
-export { findQueuedSingleMessages } from './recovery/find-queued-single-messages.js';
+export {
+  findQueuedSingleMessages,
+  type QueuedSingleMessage,
+} from './recovery/find-queued-single-messages.js';
 export { findUnfannedBroadcasts, type UnfannedBroadcast } from './recovery/find-unfanned-broadcasts.js';
 export { KEYSET_START, type KeysetPage } from './recovery/keyset-page.js';
 export { claimCredits } from './send/claim-credits.js';
@@ -85,4 +113,6 @@ export { type ExtendedLease, extendLease } from './send/extend-lease.js';
 export { type LeaseRequest, type LeaseSelector, leaseMessages } from './send/lease-messages.js';
 export type { HeldCredit, LeasedMessage, SendHistory, SendLease } from './send/leased-message.js';
 export { type AttemptToRecord, recordAttempts } from './send/record-attempts.js';
+export { findLatestTokenFetch, type LatestTokenFetch } from './tokens/find-latest-token-fetch.js';
+export { recordTokenFetch, type TokenFetchToRecord } from './tokens/record-token-fetch.js';
 export { recordUser, type UserSighting } from './users/record-user.js';

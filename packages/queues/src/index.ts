@@ -21,6 +21,8 @@ export {
   recordUserSchema,
 } from './credit-ingest/catalog.js';
 export { enqueueCreditBatch, enqueueUserSighting } from './credit-ingest/producer.js';
+export { deploymentQueueNames } from './deployment-queues.js';
+export { ensureJob } from './ensure-job.js';
 export {
   canonicalJson,
   idempotencyKeySchema,
@@ -30,6 +32,7 @@ export {
 export {
   addCatalogJob,
   defineQueueCatalog,
+  FINISHED_JOB_HISTORY,
   type JobDefinition,
   type JobNameOf,
   type JobPayloadOf,
@@ -38,11 +41,17 @@ export {
   type QueueCatalog,
   UnknownJobError,
 } from './job-catalog.js';
-export { dispatcherMaintenanceCatalog, RECONCILE_SCHEDULER_ID } from './maintenance/catalog.js';
+export {
+  dispatcherMaintenanceCatalog,
+  HOUSEKEEPING_SCHEDULER_ID,
+  HOUSEKEEPING_TIMEZONE,
+  RECONCILE_SCHEDULER_ID,
+} from './maintenance/catalog.js';
 export {
   batchJob,
   bulkQueueName,
   enqueueMessageJob,
+  ensureBatchJob,
   messageBulkCatalog,
   messageQueueName,
   messageSendCatalog,
@@ -52,6 +61,7 @@ export {
   sendMessageSchema,
 } from './messages/catalog.js';
 export {
+  MAX_SEND_AT_DAYS,
   MESSAGE_KINDS,
   type MessageRequest,
   MINIPROGRAM_STATES,
@@ -64,14 +74,19 @@ export {
   SUBSCRIBE_LANGS,
 } from './messages/message-request.js';
 export {
-  closeMessageQueues,
   type EnqueueMessageFailure,
   type EnqueueMessageResult,
   enqueueMessage,
   type MessageProducerConnection,
   type MessageRequestIssue,
 } from './messages/producer.js';
+export { closeMessageQueues } from './messages/producer-queues.js';
 export { QueueUnavailableError } from './messages/queue-unavailable-error.js';
+export {
+  requeueBroadcastBatches,
+  type SendControlConnection,
+  withdrawMessageJob,
+} from './messages/send-control.js';
 export { isFreeOfControlCharacters, noControlCharacters } from './no-control-characters.js';
 export {
   createQueueDepthReader,

@@ -1,6 +1,20 @@
 import type { Job, JobsOptions, Queue } from 'bullmq';
 import type { z } from 'zod';
 
+/**
+ * How many finished jobs a queue keeps, so that an admin sees in Bull Board what happened (a queue
+ * that sent 200 messages showed "0 jobs" when completed jobs were removed at once): the last
+ * thousand completed ones of the last day, and the last thousand failed ones of the last week (an
+ * operator back after a weekend still finds them). A count, not only an age: single messages make
+ * one job each, and a day of them would fill Redis. What is left to send is in Postgres, and the
+ * reconciler replaces a finished job it needs again, so nothing depends on a job being kept. The
+ * credit intake keeps its failed jobs without limit: they are its dead letters (retry-policy.ts).
+ */
+export const FINISHED_JOB_HISTORY = {
+  removeOnComplete: { count: 1_000, age: 86_400 },
+  removeOnFail: { count: 1_000, age: 7 * 86_400 },
+} as const satisfies Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'>;
+
 export interface JobDefinition<S extends z.ZodType = z.ZodType> {
   /** the payload schema: applied when a job is added and again when it is processed */
   schema: S;

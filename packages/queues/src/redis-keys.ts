@@ -48,6 +48,12 @@ export function redisKeys(prefix: string) {
     reconcileLock: `${prefix}:reconcile-lock`,
     /** where each keyset walk of the reconciler goes on from at its next run */
     reconcileCursor: (walk: string) => `${prefix}:reconcile-cursor:${walk}`,
+
+    // housekeeping (packages/housekeeping: the dispatcher's schedule and POST /v1/housekeeping/run)
+    /** held by the one housekeeping run in progress, across every process; its value is the run's id */
+    housekeepingLock: `${prefix}:housekeeping-lock`,
+    /** the report of the last run, JSON: a caller that waited for a run reads what it removed */
+    housekeepingLastRun: `${prefix}:housekeeping-last-run`,
   };
 }
 

@@ -93,6 +93,25 @@ describe('every job catalog', () => {
     if (typeof options.removeOnFail === 'object') expect(options.removeOnFail.count ?? 1).toBeGreaterThan(0);
   });
 
+  // An admin sees in Bull Board what each queue did; single messages make one job each, so what is
+  // kept is capped in number, and completed jobs in age.
+  it.each(jobs)('$name keeps a bounded history of finished jobs', ({ options }) => {
+    const completed = options.removeOnComplete;
+    expect(typeof completed, 'completed jobs are kept, not removed at once').toBe('object');
+    if (typeof completed !== 'object') return;
+    expect(completed.count).toBeGreaterThanOrEqual(100);
+    expect(completed.count).toBeLessThanOrEqual(1_000);
+    const age = 'age' in completed ? completed.age : undefined;
+    expect(age).toBeGreaterThan(0);
+    expect(age).toBeLessThanOrEqual(86_400);
+    const failed = options.removeOnFail;
+    if (failed === false) return; // a dead-letter queue: kept until an operator retries them
+    expect(typeof failed).toBe('object');
+    if (typeof failed !== 'object') return;
+    expect(failed.count).toBeGreaterThan(0);
+    expect(failed.count).toBeLessThanOrEqual(1_000);
+  });
+
   it('retries an accepted credit batch for about a day, at most an hour apart, and keeps it failed', () => {
     for (const job of Object.values(creditIngestCatalog.jobs)) {
       const delays = nominalRetryDelays(job.options);

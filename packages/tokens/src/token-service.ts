@@ -1,11 +1,12 @@
 import type { WechatAppConfig } from '@minapush/config';
-import type { Database } from '@minapush/db';
+import { type Database, findLatestTokenFetch, recordTokenFetch } from '@minapush/db';
 import { type Redis, redisKeys } from '@minapush/queues';
 import { RequestNotSentError, type WechatClient } from '@minapush/wechat';
 import { createAppHealth } from './app-health.js';
 import { nextChinaMidnight } from './china-day.js';
 import { type BudgetPolicy, createFetchBudget, type FetchKind } from './fetch-budget.js';
 import { createRefreshLock } from './refresh-lock.js';
+import { hashToken, sealToken, unsealToken } from './token-seal.js';
 import { type CentralToken, createTokenStore } from './token-store.js';
 
 const MINUTE = 60_000;
@@ -44,7 +45,10 @@ export interface TokenServiceOptions {
   apps: readonly WechatAppConfig[];
   /** namespaces the Redis keys, like the BullMQ prefix */
   keyPrefix: string;
-  /** records each fetch, and refills Redis from the last one when Redis lost it */
+  /**
+   * records each fetch (the token's hash, and the token sealed under the app's secret), and
+   * refills Redis from the last one when Redis lost it
+   */
   db?: Database;
   now?: () => number;
   /** how long a fetcher holds the per-app lock at most (longer than a WeChat call can take) */
@@ -102,12 +106,13 @@ export function createTokenService(options: TokenServiceOptions) {
 
   async function restoreFromHistory(app: WechatAppConfig): Promise<CentralToken | undefined> {
     if (!options.db) return undefined;
-    const last = await options.db.accessTokenFetch
-      .findFirst({ where: { appId: app.appId, mode: app.tokenMode }, orderBy: { fetchedAt: 'desc' } })
-      .catch(() => null);
-    if (!last || last.expiresAt.getTime() - now() <= MINUTE) return undefined;
+    const last = await findLatestTokenFetch(options.db, app.appId, app.tokenMode).catch(() => undefined);
+    if (!last?.tokenSealed || last.expiresAt.getTime() - now() <= MINUTE) return undefined;
+    // A fetch recorded under another secret does not open: a new fetch takes its place.
+    const accessToken = unsealToken(last.tokenSealed, app);
+    if (accessToken === undefined) return undefined;
     const token: CentralToken = {
-      accessToken: last.accessToken,
+      accessToken,
       expiresAt: last.expiresAt.getTime(),
       fetchedAt: last.fetchedAt.getTime(),
       mode: app.tokenMode,
@@ -175,18 +180,17 @@ export function createTokenService(options: TokenServiceOptions) {
     };
     await store.write(appId, token, now());
     await health.markHealthy(appId);
-    await options.db?.accessTokenFetch
-      .create({
-        data: {
-          appId,
-          mode: app.tokenMode,
-          accessToken: token.accessToken,
-          expiresAt: new Date(token.expiresAt),
-          fetchedAt: new Date(token.fetchedAt),
-          reason,
-        },
-      })
-      .catch((error: unknown) => emit({ type: 'history_failed', appId, error }));
+    if (options.db) {
+      await recordTokenFetch(options.db, {
+        appId,
+        mode: app.tokenMode,
+        tokenHash: hashToken(token.accessToken),
+        tokenSealed: sealToken(token.accessToken, app),
+        expiresAt: new Date(token.expiresAt),
+        fetchedAt: new Date(token.fetchedAt),
+        reason,
+      }).catch((error: unknown) => emit({ type: 'history_failed', appId, error }));
+    }
     emit({ type: 'fetched', appId, mode: app.tokenMode, reason, expiresAt: token.expiresAt });
     return { ok: true, token, fetched: true };
   }

@@ -11,16 +11,14 @@ import {
 } from '@minapush/db';
 import type { Logger } from '@minapush/logger';
 import {
-  batchJob,
   enqueueBroadcastFanOut,
   enqueueMessageJob,
+  ensureBatchJob,
+  ensureJob,
   type Redis,
   type RedisKeys,
 } from '@minapush/queues';
-import type { Job, Queue } from 'bullmq';
 import type { DispatcherQueues } from '../queues.js';
-
-const LIVE_JOB_STATES = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']);
 
 export interface ReconcileResources {
   db: Database;
@@ -50,15 +48,6 @@ export interface ReconcileReport {
   completedBroadcasts: number;
 }
 
-/** Adds the job unless one with its id is alive; a finished or failed one is replaced. */
-async function ensureJob(queue: Queue, jobId: string, add: () => Promise<Job>): Promise<boolean> {
-  const state = await queue.getJobState(jobId);
-  if (LIVE_JOB_STATES.has(state)) return false;
-  if (state !== 'unknown') await queue.remove(jobId);
-  await add();
-  return true;
-}
-
 /**
  * Postgres drives recovery: what it says is still to do gets a live job again, whatever Redis
  * lost (a restart without persistence, a FLUSHDB, a failover) or a worker dropped (crash, freeze).
@@ -69,7 +58,8 @@ async function ensureJob(queue: Queue, jobId: string, add: () => Promise<Job>): 
  *   delayed until sendAt;
  * - messages whose lease ran out: their single-message or batch job;
  * - queued single messages and queued batches that sat past the grace period: their job (a
- *   batch of a broadcast held by quiet hours, delayed until their end, as the batch left it);
+ *   message held until its sendAt: delayed until then; a batch of a broadcast held by quiet
+ *   hours: delayed until their end, as the batch left it);
  * - running broadcasts with nothing left to send: completed.
  */
 export async function reconcile(r: ReconcileResources): Promise<ReconcileReport> {
@@ -117,7 +107,11 @@ export async function reconcile(r: ReconcileResources): Promise<ReconcileReport>
       (after, limit) => findQueuedSingleMessages(r.db, { after, limit, queuedBefore }),
       async (m) => {
         const queue = r.queues.transactional(m.appId);
-        return queue ? ensureJob(queue, m.messageId, () => enqueueMessageJob(queue, m.messageId)) : false;
+        // a message held until its sendAt gets its job back delayed until then
+        const delayMs = Math.max(0, (m.sendAt?.getTime() ?? 0) - r.now());
+        return queue
+          ? ensureJob(queue, m.messageId, () => enqueueMessageJob(queue, m.messageId, delayMs))
+          : false;
       },
     );
     report.batches = await walk(
@@ -147,11 +141,10 @@ function requeueBatch(
 ) {
   const queue = r.queues.bulk(appId);
   if (!queue) return Promise.resolve(false);
-  const job = batchJob({ batchId, broadcastId });
   // the batch would only find its quiet hours again; its job is due when they end (the batch
   // checks them anyway, so a job added without the delay would still send nothing early)
   const delay = waitingUntil ? Math.max(0, waitingUntil.getTime() - r.now()) : 0;
-  return ensureJob(queue, batchId, () => queue.add(job.name, job.data, { ...job.opts, delay }));
+  return ensureBatchJob(queue, { batchId, broadcastId }, delay);
 }
 
 /** One page of a keyset walk, from where the last run stopped; answers how many rows it acted on. */

@@ -1,5 +1,6 @@
 import { type QuietHours, quietHoursSchema } from '@minapush/config';
 import {
+  BroadcastStatus,
   type BroadcastToCreate,
   type BroadcastView,
   cancelBroadcast,
@@ -7,7 +8,9 @@ import {
   type Database,
   deleteUnstartedBroadcast,
   findBroadcastView,
+  listBroadcasts,
 } from '@minapush/db';
+import type { Logger } from '@minapush/logger';
 import {
   appIdSchema,
   broadcastAudienceSchema,
@@ -16,14 +19,18 @@ import {
   messageRequestSchema,
   normaliseMessageRequest,
   type Redis,
+  redisKeys,
   requestHash,
 } from '@minapush/queues';
 import type { Queue } from 'bullmq';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { ApiError } from '../http/api-error.js';
+import { DEFAULT_PAGE_LIMIT, pageCursorSchema, pageLimitSchema } from '../http/list-query.js';
 import { readBody } from '../http/request-body.js';
 import { parseRequest } from '../http/validation.js';
+import { dryRunBroadcast } from './dry-run-broadcast.js';
+import { ResumeUnavailableError, resumeBroadcastSending } from './resume-broadcast.js';
 
 const QUEUE_RETRY_AFTER_SECONDS = 5;
 
@@ -55,12 +62,23 @@ export const broadcastRequestSchema = z.strictObject({
     .describe(
       "a daily window in which the broadcast sends nothing: sends that would fall inside wait for `end`. Absent: the app's quietHours (WECHAT_APPS) when it has some",
     ),
+  dryRun: z
+    .boolean()
+    .optional()
+    .describe(
+      'true: create nothing, answer 200 with how many users it would reach and how long it would take',
+    ),
 });
 
 export interface BroadcastsRouteDeps {
   db: Database;
   /** a producer connection, which fails fast when Redis is down */
   redis: Redis;
+  /** BullMQ prefix of the deployment (a resume adds to the apps' bulk queues) */
+  queuePrefix: string;
+  /** each app's sendRatePerSecond, for a dry run's estimate */
+  sendRates: Readonly<Record<string, number>>;
+  logger: Logger;
   /** the broadcast-fanout queue, on that producer connection (main.ts makes it) */
   fanOutQueue: Queue;
   defaultAppId: string;
@@ -129,7 +147,18 @@ export function describeBroadcast(view: BroadcastView) {
   };
 }
 
-/** POST /v1/broadcasts, GET /v1/broadcasts/:id and POST /v1/broadcasts/:id/cancel. */
+/** The query of GET /v1/broadcasts. */
+export const broadcastListQuerySchema = z.strictObject({
+  appId: appIdSchema.optional().describe('only broadcasts of this app (default: every app)'),
+  status: z.enum(BroadcastStatus).optional().describe('only broadcasts in this status'),
+  limit: pageLimitSchema,
+  cursor: pageCursorSchema,
+});
+
+/**
+ * POST /v1/broadcasts (or its dry run), GET /v1/broadcasts[/:id], POST /v1/broadcasts/:id/cancel
+ * and /resume.
+ */
 export function createBroadcastsRouter(deps: BroadcastsRouteDeps): Router {
   const now = deps.now ?? (() => new Date());
   const router = Router();
@@ -156,13 +185,24 @@ export function createBroadcastsRouter(deps: BroadcastsRouteDeps): Router {
       if (!normalised.ok) {
         throw new ApiError(422, 'invalid_data', normalised.message, { field: normalised.field });
       }
-      if (deps.redis.status !== 'ready') throw queueUnavailable();
-
-      const sendAt = body.sendAt === undefined ? undefined : new Date(body.sendAt);
       const audience =
         body.audience.type === 'all'
           ? body.audience
           : { type: 'openids' as const, openids: [...new Set(body.audience.openids)] };
+      if (body.dryRun === true) {
+        const { kind, templateId } = body;
+        const sendRatePerSecond = deps.sendRates[appId] ?? 1;
+        res.json(
+          await dryRunBroadcast(
+            { db: deps.db, now },
+            { appId, kind, templateId, audience, sendRatePerSecond },
+          ),
+        );
+        return;
+      }
+      if (deps.redis.status !== 'ready') throw queueUnavailable();
+
+      const sendAt = body.sendAt === undefined ? undefined : new Date(body.sendAt);
       const toCreate: BroadcastToCreate = {
         appId,
         kind: body.kind,
@@ -221,6 +261,23 @@ export function createBroadcastsRouter(deps: BroadcastsRouteDeps): Router {
     },
   );
 
+  router.get('/v1/broadcasts', deps.authenticate, async (req, res) => {
+    const query = parseRequest(broadcastListQuerySchema, req.query, { what: 'query' });
+    if (query.appId !== undefined && !deps.appIds.includes(query.appId)) {
+      throw new ApiError(
+        422,
+        'unknown_app',
+        `Unknown appId ${query.appId}; this API serves ${deps.appIds.join(', ')}.`,
+      );
+    }
+    const page = await listBroadcasts(deps.db, { ...query, limit: query.limit ?? DEFAULT_PAGE_LIMIT });
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({
+      items: page.items.map(describeBroadcast),
+      ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
+    });
+  });
+
   router.get('/v1/broadcasts/:id', deps.authenticate, async (req, res) => {
     const view = await findBroadcastView(deps.db, String(req.params.id));
     if (!view) throw notFound();
@@ -240,6 +297,43 @@ export function createBroadcastsRouter(deps: BroadcastsRouteDeps): Router {
       );
     }
     res.json({ id, status: result.status });
+  });
+
+  const resumeDeps = {
+    db: deps.db,
+    redis: deps.redis,
+    keys: redisKeys(deps.queuePrefix),
+    prefix: deps.queuePrefix,
+    fanOutQueue: deps.fanOutQueue,
+    logger: deps.logger,
+  };
+  router.post('/v1/broadcasts/:id/resume', deps.authenticate, async (req, res) => {
+    const id = String(req.params.id);
+    let result: Awaited<ReturnType<typeof resumeBroadcastSending>>;
+    try {
+      result = await resumeBroadcastSending(resumeDeps, id);
+    } catch (error) {
+      if (!(error instanceof ResumeUnavailableError)) throw error;
+      const apiError = new ApiError(
+        503,
+        'queue_unavailable',
+        'The broadcast cannot be resumed right now (the queue is unreachable); it is still paused, retry later.',
+        undefined,
+        QUEUE_RETRY_AFTER_SECONDS,
+      );
+      apiError.cause = error;
+      throw apiError;
+    }
+    if (!result.ok) {
+      if (result.reason === 'not_found') throw notFound();
+      throw new ApiError(
+        409,
+        'not_paused',
+        `The broadcast is ${result.status}, not paused: only a paused broadcast can be resumed.`,
+        { status: result.status },
+      );
+    }
+    res.json({ id, status: 'running' });
   });
   return router;
 }

@@ -1,3 +1,4 @@
+import { HOUSEKEEPING_TABLES } from '@minapush/housekeeping';
 import { createQueueDepthReader, creditIngestCatalog, type WatchedQueue } from '@minapush/queues';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { RejectionReason } from '../credits/form-id-intake.js';
@@ -16,6 +17,15 @@ export function createMetrics(options: { defaultMetrics?: boolean; appIds?: read
   const registry = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  // the dispatcher's counter of the same name counts its scheduled runs; this one the runs
+  // POST /v1/housekeeping/run made in this process (Prometheus sums them)
+  const housekeepingRemoved = new Counter({
+    name: 'minapush_housekeeping_removed_total',
+    help: 'rows housekeeping deleted (expired, spent and dead credits; history past RETENTION_DAYS), by table',
+    labelNames: ['table'] as const,
+    registers,
+  });
+  for (const table of Object.values(HOUSEKEEPING_TABLES)) housekeepingRemoved.inc({ table }, 0);
   const metrics = {
     registry,
     httpRequests: new Counter({
@@ -55,6 +65,7 @@ export function createMetrics(options: { defaultMetrics?: boolean; appIds?: read
       labelNames: ['app', 'outcome'] as const,
       registers,
     }),
+    housekeepingRemoved,
   };
   for (const app of options.appIds ?? []) {
     for (const kind of CREDIT_KINDS) metrics.creditsAccepted.inc({ app, kind }, 0);

@@ -1,8 +1,10 @@
-import { messageRequestSchema } from '@minapush/queues';
+import { MAX_SEND_AT_DAYS, messageRequestSchema } from '@minapush/queues';
 import { z } from 'zod';
-import { broadcastRequestSchema } from '../broadcasts/broadcasts-routes.js';
+import { broadcastListQuerySchema, broadcastRequestSchema } from '../broadcasts/broadcasts-routes.js';
 import { formIdsBodySchema } from '../credits/form-ids-route.js';
 import { subscriptionsBodySchema } from '../credits/subscriptions-route.js';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../http/list-query.js';
+import { messageListQuerySchema } from '../messages/messages-routes.js';
 import { createSessionBodySchema } from '../sessions/sessions-route.js';
 import { refreshAccessTokenBodySchema } from '../tokens/access-token-routes.js';
 
@@ -38,6 +40,70 @@ const standardErrors = {
   '503': errorResponse('a dependency is down; retry later'),
 };
 
+/** The answers every admin page shares: HTTP Basic, and 503 while no admin is configured. */
+const adminPage = (description: string) => ({
+  '200': { description },
+  '401': errorResponse('log in with ADMIN_USERNAME and ADMIN_PASSWORD'),
+  '503': errorResponse('admin disabled: ADMIN_USERNAME and ADMIN_PASSWORD are not set'),
+});
+
+/** The query parameters of a listing, from the zod schema its route parses the query with. */
+function queryParameters(schema: z.ZodObject) {
+  const document = json(schema) as { properties?: Record<string, { description?: string }> };
+  return Object.entries(document.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: false,
+    ...(property.description === undefined ? {} : { description: property.description }),
+    schema: property,
+  }));
+}
+
+const page = (item: object, description: string) => ({
+  description,
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        required: ['items'],
+        properties: {
+          items: { type: 'array', items: item },
+          nextCursor: {
+            type: 'string',
+            description:
+              'present when more items follow: pass it as `cursor` (with the same filters) for the next page',
+          },
+        },
+      },
+    },
+  },
+});
+
+const LISTING_RULES =
+  `Newest first, ${DEFAULT_PAGE_LIMIT} per page unless ` +
+  '`limit` (1 to ' +
+  MAX_PAGE_LIMIT +
+  ') says otherwise. Pages are a keyset on the time-ordered ids: the next page starts after the last item of this one, so walking every page gives each item exactly once, whatever is created meanwhile (new items appear on the first page). A bad query (an unknown parameter, `limit` out of range, a `cursor` this API did not give, an unknown `status`): 400 `invalid_request` with `details.issues`.';
+
+const attemptSchema = {
+  type: 'object',
+  required: ['at', 'outcome'],
+  properties: {
+    at: {
+      type: 'string',
+      format: 'date-time',
+      description: 'when the call was recorded, just before it left',
+    },
+    outcome: {
+      enum: ['sent', 'rejected', 'transient', 'unknown'],
+      description:
+        'sent; rejected: WeChat answered an errcode (a wrong request, a dead credit, a stale token, a quota: `errcode` says which); transient: WeChat unavailable (e.g. -1), tried again later; unknown: no reply came back, or the call is in flight',
+    },
+    errcode: { type: 'integer', description: "WeChat's errcode, when it answered one" },
+    errmsg: { type: 'string' },
+  },
+};
+
 const accessTokenSchema = {
   type: 'object',
   required: ['accessToken', 'expiresAt'],
@@ -51,6 +117,40 @@ const rejectionSchema = {
     formId: { type: ['string', 'null'] },
     reason: { enum: ['mock', 'duplicate', 'expired', 'malformed'] },
     message: { type: 'string' },
+  },
+};
+
+const housekeepingRunSchema = {
+  type: 'object',
+  required: ['removed', 'startedAt', 'finishedAt'],
+  properties: {
+    removed: {
+      type: 'object',
+      description: 'rows the run deleted',
+      required: ['credits', 'messages', 'attempts', 'broadcasts', 'tokenFetches'],
+      properties: {
+        credits: {
+          type: 'integer',
+          minimum: 0,
+          description: 'expired, spent or dead, that nothing pointed at',
+        },
+        messages: { type: 'integer', minimum: 0, description: 'finished more than RETENTION_DAYS ago' },
+        attempts: { type: 'integer', minimum: 0, description: 'of those messages' },
+        broadcasts: {
+          type: 'integer',
+          minimum: 0,
+          description:
+            'completed or cancelled more than RETENTION_DAYS ago, with none of their messages left',
+        },
+        tokenFetches: {
+          type: 'integer',
+          minimum: 0,
+          description: "access_token history older than RETENTION_DAYS; never an app's newest fetch",
+        },
+      },
+    },
+    startedAt: { type: 'string', format: 'date-time' },
+    finishedAt: { type: 'string', format: 'date-time' },
   },
 };
 
@@ -125,9 +225,41 @@ const messageSchema = {
     errcode: { type: 'integer', description: "WeChat's errcode of the last failed attempt" },
     errmsg: { type: 'string' },
     createdAt: { type: 'string', format: 'date-time' },
+    sendAt: {
+      type: 'string',
+      format: 'date-time',
+      description: 'the `sendAt` it was held until (absent: sent at once)',
+    },
     sentAt: { type: 'string', format: 'date-time' },
     broadcastId: { type: 'string', format: 'uuid', description: 'the broadcast it belongs to' },
   },
+};
+
+const messageWithHistorySchema = {
+  allOf: [
+    { $ref: '#/components/schemas/Message' },
+    {
+      type: 'object',
+      required: ['attemptHistory'],
+      properties: {
+        attemptHistory: {
+          type: 'array',
+          items: attemptSchema,
+          description:
+            'every call to WeChat for it, oldest first (`attempts` counts those that count: a quota answer does not)',
+        },
+      },
+    },
+  ],
+};
+
+const idParameter = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const appIdParameter = { name: 'appId', in: 'path', required: true, schema: { type: 'string' } };
+
+const countsByTemplate = {
+  type: 'object',
+  additionalProperties: { type: 'integer', minimum: 0 },
+  description: 'per subscribe templateId',
 };
 
 /** The OpenAPI 3.1 document of the HTTP API, built from the same zod schemas the routes use. */
@@ -146,7 +278,7 @@ export function buildOpenApiDocument() {
         apiKey: { type: 'http', scheme: 'bearer', description: 'one of API_KEYS' },
         admin: { type: 'http', scheme: 'basic' },
       },
-      schemas: { Error: errorSchema, Message: messageSchema },
+      schemas: { Error: errorSchema, Message: messageSchema, Broadcast: broadcastSchema },
     },
     paths: {
       '/v1/sessions': {
@@ -253,7 +385,9 @@ export function buildOpenApiDocument() {
         post: {
           summary: 'Send one message to one user',
           description:
-            '`data` is WeChat\'s wire shape `{"thing1":{"value":"…"}}` or the flat `{"thing1":"…"}`. A subscribe message\'s values are checked against WeChat\'s rules (422 `invalid_data` naming the field, e.g. `data.thing1.value`) before any credit is spent. `emphasisKeyword` is for template messages, `miniprogramState` and `lang` for subscribe messages. The same `idempotencyKey` (per app) with the same body answers the first message; with a different body 409 `idempotency_key_reused`. Node backends can call `enqueueMessage` from `@minapush/queues` instead; it applies the same rules. Quiet hours never hold a single message: it is transactional (a payment receipt, an order update) and goes at once, at any hour; they apply to broadcasts.',
+            '`data` is WeChat\'s wire shape `{"thing1":{"value":"…"}}` or the flat `{"thing1":"…"}`. A subscribe message\'s values are checked against WeChat\'s rules (422 `invalid_data` naming the field, e.g. `data.thing1.value`) before any credit is spent. `emphasisKeyword` is for template messages, `miniprogramState` and `lang` for subscribe messages. The same `idempotencyKey` (per app) with the same body answers the first message; with a different body 409 `idempotency_key_reused`. `sendAt` (ISO-8601 with its offset, `Z` or `+08:00`) holds the message, `queued`, until then: its job is delayed, and neither an early job nor the recovery after a Redis loss sends it sooner; absent or past: at once; more than ' +
+            MAX_SEND_AT_DAYS +
+            ' days ahead: 422 `invalid_send_at`. Node backends can call `enqueueMessage` from `@minapush/queues` instead; it applies the same rules, `sendAt` included. Quiet hours never hold a single message: it is transactional (a payment receipt, an order update) and goes at once, at any hour; they apply to broadcasts.',
           security: [{ apiKey: [] }],
           requestBody: {
             required: true,
@@ -281,9 +415,27 @@ export function buildOpenApiDocument() {
             '409': errorResponse('`idempotency_key_reused`: the key was used with a different body'),
             '413': errorResponse('body too large'),
             '422': errorResponse(
-              '`invalid_data` (`details.field` names the value, e.g. `data.thing1.value`) or `unknown_app`',
+              '`invalid_data` (`details.field` names the value, e.g. `data.thing1.value`), `invalid_send_at` (more than ' +
+                MAX_SEND_AT_DAYS +
+                ' days ahead) or `unknown_app`',
             ),
             '503': errorResponse('`queue_unavailable`: retry after `Retry-After` seconds'),
+          },
+        },
+        get: {
+          summary: "List messages: a user's, a broadcast's, or both",
+          description:
+            '`openid` or `broadcastId` is required (400 `invalid_request` without either); `appId` and `status` narrow the list. ' +
+            LISTING_RULES +
+            ' Items are shaped as GET /v1/messages/{id} answers, without `attemptHistory`. An `appId` this API does not serve: 422 `unknown_app`.',
+          security: [{ apiKey: [] }],
+          parameters: queryParameters(messageListQuerySchema),
+          responses: {
+            '200': page({ $ref: '#/components/schemas/Message' }, 'one page of messages, newest first'),
+            '400': errorResponse('a bad query; `details.issues` lists each problem with its path'),
+            '401': errorResponse('no or bad credentials'),
+            '403': errorResponse('a session token: this endpoint takes API keys only'),
+            '422': errorResponse('`unknown_app`'),
           },
         },
       },
@@ -296,8 +448,8 @@ export function buildOpenApiDocument() {
           ],
           responses: {
             '200': {
-              description: 'the message; optional fields are absent until they apply',
-              content: { 'application/json': { schema: { $ref: '#/components/schemas/Message' } } },
+              description: 'the message and its attempts; optional fields are absent until they apply',
+              content: { 'application/json': { schema: messageWithHistorySchema } },
             },
             '401': errorResponse('no or bad credentials'),
             '403': errorResponse('a session token: this endpoint takes API keys only'),
@@ -305,17 +457,71 @@ export function buildOpenApiDocument() {
           },
         },
       },
+      '/v1/messages/{id}/cancel': {
+        post: {
+          summary: 'Cancel a message that is still queued: it is never sent',
+          description:
+            'Only a `queued` message can be cancelled: one held until its `sendAt`, waiting for its turn, or waiting out a quota pause (a message of a broadcast too). A credit use it held is given back to the user. Cancelling a cancelled message answers 200 again.',
+          security: [{ apiKey: [] }],
+          parameters: [idParameter],
+          responses: {
+            '200': {
+              description: 'cancelled',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['id', 'status'],
+                    properties: { id: { type: 'string', format: 'uuid' }, status: { const: 'cancelled' } },
+                  },
+                },
+              },
+            },
+            '401': errorResponse('no or bad credentials'),
+            '403': errorResponse('a session token: this endpoint takes API keys only'),
+            '404': errorResponse('`message_not_found`'),
+            '409': errorResponse(
+              '`not_cancellable`: it is being sent or finished (`details.status` says which)',
+            ),
+          },
+        },
+      },
       '/v1/broadcasts': {
         post: {
           summary: 'Send one message to many users',
           description:
-            'The broadcast is stored as `scheduled` and fanned out at `sendAt` (now when absent or past): one message per user, whatever the retries; a repeated openid gets one message. `data` follows the rules of POST /v1/messages (422 `invalid_data` naming the field). Several consecutive template-level errors (40037, 41030, 47003, 48001) pause it with `pausedReason`. `quietHours` (`{"start":"22:00","end":"08:00","timezone"?}`, HH:MM, China time unless an IANA `timezone` is given, may cross midnight, `start` ≠ `end`) is a daily window in which it sends nothing: a batch that would send inside waits for `end`, holding no lease and no credit, and GET shows `waitingUntil`; without it the broadcast keeps its app\'s quietHours (WECHAT_APPS) as they are when it is created. Single messages (POST /v1/messages) are never held. The body may be up to 8 MiB. The same `idempotencyKey` (per app) with the same body answers the first broadcast (202, its id and current status) and starts no second fan-out; with a different body 409 `idempotency_key_reused`.',
+            'The broadcast is stored as `scheduled` and fanned out at `sendAt` (now when absent or past): one message per user, whatever the retries; a repeated openid gets one message. `data` follows the rules of POST /v1/messages (422 `invalid_data` naming the field). Several consecutive template-level errors (40037, 41030, 47003, 48001) pause it with `pausedReason`. `quietHours` (`{"start":"22:00","end":"08:00","timezone"?}`, HH:MM, China time unless an IANA `timezone` is given, may cross midnight, `start` ≠ `end`) is a daily window in which it sends nothing: a batch that would send inside waits for `end`, holding no lease and no credit, and GET shows `waitingUntil`; without it the broadcast keeps its app\'s quietHours (WECHAT_APPS) as they are when it is created. Single messages (POST /v1/messages) are never held. The body may be up to 8 MiB. The same `idempotencyKey` (per app) with the same body answers the first broadcast (202, its id and current status) and starts no second fan-out; with a different body 409 `idempotency_key_reused`. With `dryRun: true` nothing is created (no broadcast, no job, the idempotencyKey is not taken): 200 tells how many users of the audience have a usable credit for it now (`reachable`: a formId or prepay_id for a template message, an accepted subscription to `templateId` for a subscribe message), how many do not (`unreachable`), and `estimatedSeconds` = ceil(reachable / the app\'s `sendRatePerSecond`).',
           security: [{ apiKey: [] }],
           requestBody: {
             required: true,
             content: { 'application/json': { schema: json(broadcastRequestSchema) } },
           },
           responses: {
+            '200': {
+              description: '`dryRun: true`: what it would do; nothing was created',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['reachable', 'unreachable', 'estimatedSeconds'],
+                    properties: {
+                      reachable: {
+                        ...countSchema,
+                        description: 'audience users with a usable credit for it',
+                      },
+                      unreachable: {
+                        ...countSchema,
+                        description: 'audience users without one (would be skipped)',
+                      },
+                      estimatedSeconds: {
+                        ...countSchema,
+                        description: "ceil(reachable / the app's sendRatePerSecond)",
+                      },
+                    },
+                  },
+                },
+              },
+            },
             '202': {
               description: 'stored and scheduled (or, for a repeated idempotencyKey, the first broadcast)',
               content: {
@@ -344,6 +550,22 @@ export function buildOpenApiDocument() {
             ),
           },
         },
+        get: {
+          summary: 'List broadcasts, with their progress',
+          description:
+            '`appId` and `status` narrow the list. ' +
+            LISTING_RULES +
+            ' Items are shaped as GET /v1/broadcasts/{id} answers. An `appId` this API does not serve: 422 `unknown_app`.',
+          security: [{ apiKey: [] }],
+          parameters: queryParameters(broadcastListQuerySchema),
+          responses: {
+            '200': page({ $ref: '#/components/schemas/Broadcast' }, 'one page of broadcasts, newest first'),
+            '400': errorResponse('a bad query; `details.issues` lists each problem with its path'),
+            '401': errorResponse('no or bad credentials'),
+            '403': errorResponse('a session token: this endpoint takes API keys only'),
+            '422': errorResponse('`unknown_app`'),
+          },
+        },
       },
       '/v1/broadcasts/{id}': {
         get: {
@@ -356,7 +578,7 @@ export function buildOpenApiDocument() {
             '200': {
               description:
                 'total = sent + failed + skipped + unknown + pending; once completed nothing is pending',
-              content: { 'application/json': { schema: broadcastSchema } },
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Broadcast' } } },
             },
             '401': errorResponse('no or bad credentials'),
             '403': errorResponse('a session token: this endpoint takes API keys only'),
@@ -388,6 +610,114 @@ export function buildOpenApiDocument() {
             '403': errorResponse('a session token: this endpoint takes API keys only'),
             '404': errorResponse('`broadcast_not_found`'),
             '409': errorResponse('`broadcast_finished`: it completed already'),
+          },
+        },
+      },
+      '/v1/broadcasts/{id}/resume': {
+        post: {
+          summary: 'Resume a paused broadcast: the messages it has not sent yet go out',
+          description:
+            'A broadcast pauses itself after consecutive template-level errors (`pausedReason` says which); fix the cause (the template, the page), then resume it: it is `running` again (`pausedReason` cleared), its count of consecutive template errors starts from zero, and its queued messages are sent, each user still at most once. A quota (45009, 45011) pauses the app, not a broadcast: the broadcast stays `running` and goes on by itself when the quota window ends.',
+          security: [{ apiKey: [] }],
+          parameters: [idParameter],
+          responses: {
+            '200': {
+              description: 'running again',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['id', 'status'],
+                    properties: { id: { type: 'string', format: 'uuid' }, status: { const: 'running' } },
+                  },
+                },
+              },
+            },
+            '401': errorResponse('no or bad credentials'),
+            '403': errorResponse('a session token: this endpoint takes API keys only'),
+            '404': errorResponse('`broadcast_not_found`'),
+            '409': errorResponse(
+              '`not_paused`: it is scheduled, running or finished (`details.status` says which)',
+            ),
+            '503': errorResponse('`queue_unavailable`: nothing changed, it is still paused; retry later'),
+          },
+        },
+      },
+      '/v1/apps/{appId}/users/{openid}/credits': {
+        get: {
+          summary: 'What can be sent to this user now',
+          description:
+            'Counts only credits usable now: not spent, not dead, and (formIds, prepay_ids) not expired. `formIds.usable` counts formIds and prepay_ids, `formIds.usesLeft` the template messages they can carry (a prepay_id carries up to 3), `soonestExpiresAt` when the first of them expires (absent without any). `subscribe` maps each template the user accepted to the subscribe messages still allowed. A user minapush has never seen answers zeros.',
+          security: [{ apiKey: [] }],
+          parameters: [
+            appIdParameter,
+            { name: 'openid', in: 'path', required: true, schema: { type: 'string', maxLength: 128 } },
+          ],
+          responses: {
+            '200': {
+              description: "the user's usable credits",
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['openid', 'formIds', 'subscribe'],
+                    properties: {
+                      openid: { type: 'string' },
+                      formIds: {
+                        type: 'object',
+                        required: ['usable', 'usesLeft'],
+                        properties: {
+                          usable: countSchema,
+                          usesLeft: countSchema,
+                          soonestExpiresAt: { type: 'string', format: 'date-time' },
+                        },
+                      },
+                      subscribe: countsByTemplate,
+                    },
+                  },
+                },
+              },
+            },
+            '400': errorResponse('an openid longer than 128 characters or with control characters'),
+            '401': errorResponse('no or bad credentials'),
+            '403': errorResponse('a session token: this endpoint takes API keys only'),
+            '404': errorResponse('`unknown_app`: the message lists the apps this API serves'),
+          },
+        },
+      },
+      '/v1/apps/{appId}/inventory': {
+        get: {
+          summary: 'What the app can send now, over all its users',
+          description:
+            '`users`: the users the app has recorded (the audience `{"type":"all"}`). `reachableByFormId`: distinct users with a usable formId or prepay_id. `reachableBySubscribe`: per template, distinct users with an accepted subscription not yet used. `formIdsExpiringWithin24h`: usable formIds and prepay_ids (credits, not users) that expire within 24 hours. Counted in one pass over the app\'s credits (about a second for a million users, more on a busy database): an operator\'s view, not something to poll.',
+          security: [{ apiKey: [] }],
+          parameters: [appIdParameter],
+          responses: {
+            '200': {
+              description: "the app's inventory",
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: [
+                      'users',
+                      'reachableByFormId',
+                      'reachableBySubscribe',
+                      'formIdsExpiringWithin24h',
+                    ],
+                    properties: {
+                      users: countSchema,
+                      reachableByFormId: countSchema,
+                      reachableBySubscribe: countsByTemplate,
+                      formIdsExpiringWithin24h: countSchema,
+                    },
+                  },
+                },
+              },
+            },
+            '401': errorResponse('no or bad credentials'),
+            '403': errorResponse('a session token: this endpoint takes API keys only'),
+            '404': errorResponse('`unknown_app`: the message lists the apps this API serves'),
           },
         },
       },
@@ -435,6 +765,25 @@ export function buildOpenApiDocument() {
           },
         },
       },
+      '/v1/housekeeping/run': {
+        post: {
+          summary: 'Run housekeeping now, as the daily schedule does',
+          description:
+            "Deletes what is no longer needed: credits that expired, were spent or died and that no message or attempt points at (a pending message keeps its credit); finished messages with their attempts, finished broadcasts and access_token history older than `RETENTION_DAYS` (default 30; never an app's newest fetch). The dispatcher runs the same every day at 03:00 China time (`HOUSEKEEPING_CRON`). One run at a time across every process: a request that finds a run in progress (the schedule's or another request's) waits for it and answers its result. No body.",
+          security: [{ apiKey: [] }],
+          responses: {
+            '200': {
+              description: 'what the run removed',
+              content: { 'application/json': { schema: housekeepingRunSchema } },
+            },
+            '401': errorResponse('no or bad API key'),
+            '403': errorResponse('a session token: this endpoint takes API keys only'),
+            '503': errorResponse(
+              '`redis_unavailable` (the run lock cannot be taken), `database_unavailable`, or `housekeeping_interrupted` (the run stopped part-way; what it removed stays removed, send it again)',
+            ),
+          },
+        },
+      },
       '/healthz': { get: { summary: 'The process runs', responses: { '200': { description: 'ok' } } } },
       '/readyz': {
         get: {
@@ -445,15 +794,98 @@ export function buildOpenApiDocument() {
       '/metrics': {
         get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition' } } },
       },
-      '/admin/queues': {
+      '/admin': {
         get: {
-          summary: 'Bull Board',
+          summary:
+            'The admin view: per app token health and expiry, credit inventory, daily quota use, recent broadcasts with live progress',
           security: [{ admin: [] }],
+          responses: adminPage('HTML'),
+        },
+      },
+      '/admin/apps/{appId}': {
+        get: {
+          summary: 'The admin view of one app, with more of its broadcasts',
+          security: [{ admin: [] }],
+          parameters: [{ name: 'appId', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { ...adminPage('HTML'), '404': errorResponse('not one of the configured apps') },
+        },
+      },
+      '/admin/users': {
+        get: {
+          summary:
+            "A user lookup: what can be sent to them now, and their last messages with each one's attempts",
+          security: [{ admin: [] }],
+          parameters: [
+            { name: 'app', in: 'query', required: true, schema: { type: 'string', maxLength: 64 } },
+            { name: 'openid', in: 'query', required: true, schema: { type: 'string', maxLength: 128 } },
+          ],
           responses: {
-            '200': { description: 'the board' },
+            ...adminPage('HTML'),
+            '404': errorResponse('not one of the configured apps'),
+            '422': errorResponse('app or openid missing or too long'),
+          },
+        },
+      },
+      '/admin/api/broadcasts': {
+        get: {
+          summary: "The counts of the named broadcasts, which the admin view's progress bars poll",
+          security: [{ admin: [] }],
+          parameters: [
+            {
+              name: 'ids',
+              in: 'query',
+              required: true,
+              description: 'comma-separated broadcast ids, at most 50; unknown ones are left out',
+              schema: { type: 'string' },
+            },
+          ],
+          responses: {
+            ...adminPage('`{"items":[broadcast…]}`, each as GET /v1/broadcasts/{id}'),
+            '422': errorResponse('not a list of broadcast ids'),
+          },
+        },
+      },
+      '/admin/broadcasts/{id}/cancel': {
+        post: {
+          summary:
+            'Cancels a broadcast from the admin view (only with ADMIN_READ_ONLY=false); redirects to /admin',
+          security: [{ admin: [] }],
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+          ],
+          responses: {
+            '303': { description: 'cancelled (or already finished): back to /admin' },
             '401': errorResponse('log in'),
+            '403': errorResponse('the admin is read-only, or the request came from another site'),
+            '404': errorResponse('no broadcast has this id'),
             '503': errorResponse('admin disabled'),
           },
+        },
+      },
+      '/admin/broadcasts/{id}/resume': {
+        post: {
+          summary:
+            'Resumes a paused broadcast from the admin view (only with ADMIN_READ_ONLY=false), as POST /v1/broadcasts/{id}/resume; redirects to /admin',
+          security: [{ admin: [] }],
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+          ],
+          responses: {
+            '303': { description: 'running again: back to /admin' },
+            '401': errorResponse('log in'),
+            '403': errorResponse('the admin is read-only, or the request came from another site'),
+            '404': errorResponse('no broadcast has this id'),
+            '409': errorResponse('not_paused: only a paused broadcast can be resumed'),
+            '503': errorResponse('admin disabled, or the queue is unreachable (still paused)'),
+          },
+        },
+      },
+      '/admin/queues': {
+        get: {
+          summary:
+            'Bull Board: every queue of the deployment; its actions are refused (405) unless ADMIN_READ_ONLY=false',
+          security: [{ admin: [] }],
+          responses: adminPage('the board'),
         },
       },
       '/openapi.json': {

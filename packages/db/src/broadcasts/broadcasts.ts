@@ -138,6 +138,14 @@ export async function findBroadcastView(db: Database, id: string): Promise<Broad
   const rows = await db.$queryRaw<Array<{ status: string; count: number }>>`
     SELECT status::text AS status, count(*)::int AS count FROM messages
     WHERE broadcast_id = ${id}::uuid GROUP BY status`;
+  return broadcastView(broadcast, rows);
+}
+
+/** A broadcast's view from its row and its messages counted per status. */
+export function broadcastView(
+  broadcast: Broadcast,
+  rows: ReadonlyArray<{ status: string; count: number }>,
+): BroadcastView {
   const count = (status: string) => rows.find((row) => row.status === status)?.count ?? 0;
   const view = {
     sent: count('sent'),

@@ -17,6 +17,8 @@ export interface MessageToCreate {
   idempotencyKey?: string | undefined;
   /** sha256 hex of the normalised request, to tell a replay from a conflicting reuse of the key */
   requestHash: string;
+  /** held until then (its job is delayed, and no lease takes it sooner); absent: at once */
+  sendAt?: Date | undefined;
 }
 
 /** What the caller of createMessage needs of the stored message. */
@@ -24,6 +26,7 @@ export interface StoredMessage {
   id: string;
   status: MessageStatus;
   requestHash: string | null;
+  sendAt: Date | null;
 }
 
 export type CreatedMessage = { created: boolean; message: StoredMessage };
@@ -32,24 +35,26 @@ interface Row {
   id: string;
   status: MessageStatus;
   request_hash: string | null;
+  send_at: Date | null;
 }
 
 const toStored = (row: Row): StoredMessage => ({
   id: row.id,
   status: row.status,
   requestHash: row.request_hash,
+  sendAt: row.send_at,
 });
 
 // Raw SQL on the pool, like the send path: POST /v1/messages is a hot path, and Prisma compiled
 // this insert anew on every request (a quarter of the ingest API's CPU under load).
 const INSERT = `
   INSERT INTO messages (id, app_id, openid, kind, template_id, data, page, emphasis_keyword,
-    miniprogram_state, lang, idempotency_key, request_hash)
-  VALUES (minapush_uuid_v7(), $1, $2, $3::message_kind, $4, $5::jsonb, $6, $7, $8, $9, $10, $11)
+    miniprogram_state, lang, idempotency_key, request_hash, send_at)
+  VALUES (minapush_uuid_v7(), $1, $2, $3::message_kind, $4, $5::jsonb, $6, $7, $8, $9, $10, $11, $12::timestamptz)
   ON CONFLICT (app_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-  RETURNING id::text AS id, status, request_hash`;
+  RETURNING id::text AS id, status, request_hash, send_at`;
 const FIND_BY_KEY = `
-  SELECT id::text AS id, status, request_hash FROM messages
+  SELECT id::text AS id, status, request_hash, send_at FROM messages
   WHERE app_id = $1 AND idempotency_key = $2 AND idempotency_key IS NOT NULL`;
 
 /**
@@ -71,6 +76,7 @@ export async function createMessage(db: Database, input: MessageToCreate): Promi
     input.lang ?? null,
     input.idempotencyKey ?? null,
     input.requestHash,
+    input.sendAt ?? null,
   ];
   const { created, row } = await insertUnlessKeyTaken<Row>(db, {
     insert: { text: INSERT, values, name: 'minapush_create_message' },

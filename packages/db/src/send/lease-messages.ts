@@ -46,6 +46,8 @@ function statement(selector: string, withAttempt: boolean): string {
     SELECT m.id, m.app_id, m.openid, m.kind, m.template_id, m.credit_id, m.broadcast_id FROM messages m
     WHERE ${selector} AND m.status IN ('queued', 'sending')
       AND (m.lease_until IS NULL OR m.lease_until < now())
+      -- a message held until its sendAt is not taken sooner, by a job that ran early or any other
+      AND (m.send_at IS NULL OR m.send_at <= now())
     ORDER BY m.id
     FOR UPDATE SKIP LOCKED
   ), lease AS (

@@ -1,6 +1,6 @@
 import type { Job, Queue } from 'bullmq';
 import { z } from 'zod';
-import { addCatalogJob, defineQueueCatalog } from '../job-catalog.js';
+import { addCatalogJob, defineQueueCatalog, FINISHED_JOB_HISTORY } from '../job-catalog.js';
 import { noControlCharacters } from '../no-control-characters.js';
 
 /** Most openids one broadcast may name; larger audiences are recorded users (`{"type":"all"}`). */
@@ -30,8 +30,7 @@ export const broadcastFanOutCatalog = defineQueueCatalog('broadcast-fanout', {
     options: {
       attempts: 10,
       backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 },
-      removeOnComplete: true,
-      removeOnFail: { count: 10_000 },
+      ...FINISHED_JOB_HISTORY,
     },
   },
 });

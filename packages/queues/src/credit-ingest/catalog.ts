@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { appIdSchema } from '../app-id.js';
-import { defineQueueCatalog } from '../job-catalog.js';
+import { defineQueueCatalog, FINISHED_JOB_HISTORY } from '../job-catalog.js';
 import { noControlCharacters } from '../no-control-characters.js';
 import { cappedRetries } from '../retry-policy.js';
 
@@ -42,12 +42,12 @@ const durable = {
   // day, at most an hour apart, then kept in the failed set (never removed) until an operator
   // retries it from Bull Board.
   ...cappedRetries({ baseMs: 1_000, budgetMs: CREDIT_INGEST_RETRY_BUDGET_MS, jitter: 0.5 }),
-  removeOnComplete: { age: 3_600, count: 10_000 },
+  removeOnComplete: FINISHED_JOB_HISTORY.removeOnComplete,
   removeOnFail: false,
 } as const;
 
 /** What the ingest API accepted and a worker writes to Postgres. */
 export const creditIngestCatalog = defineQueueCatalog('credit-ingest', {
   'persist-credit-batch': { schema: persistCreditBatchSchema, options: durable },
-  'record-user': { schema: recordUserSchema, options: { ...durable, removeOnComplete: true } },
+  'record-user': { schema: recordUserSchema, options: durable },
 });

@@ -1,6 +1,7 @@
 import type { Job, Queue } from 'bullmq';
 import { z } from 'zod';
-import { addCatalogJob, defineQueueCatalog } from '../job-catalog.js';
+import { ensureJob } from '../ensure-job.js';
+import { addCatalogJob, defineQueueCatalog, FINISHED_JOB_HISTORY } from '../job-catalog.js';
 
 /** A send job names its message and nothing else: data, openid and tokens stay in Postgres. */
 export const sendMessageSchema = z.object({ messageId: z.uuid() });
@@ -17,8 +18,7 @@ export const messageSendCatalog = defineQueueCatalog('message-send', {
     options: {
       attempts: 8,
       backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 },
-      removeOnComplete: true,
-      removeOnFail: { count: 10_000 },
+      ...FINISHED_JOB_HISTORY,
     },
   },
 });
@@ -29,11 +29,18 @@ export function messageQueueName(appId: string): string {
 }
 
 /**
- * Adds the send job of a stored message. The job id is the message id, so adding it again while
- * the job waits (a replayed request, the reconciler) is a no-op.
+ * Adds the send job of a stored message, delayed by `delayMs` (a message held until its sendAt).
+ * The job id is the message id, so adding it again while the job waits (a replayed request, the
+ * reconciler) is a no-op.
  */
-export function enqueueMessageJob(queue: Queue, messageId: string): Promise<Job> {
-  return addCatalogJob(queue, messageSendCatalog, 'send-message', { messageId }, { jobId: messageId });
+export function enqueueMessageJob(queue: Queue, messageId: string, delayMs = 0): Promise<Job> {
+  return addCatalogJob(
+    queue,
+    messageSendCatalog,
+    'send-message',
+    { messageId },
+    { jobId: messageId, ...(delayMs > 0 ? { delay: Math.ceil(delayMs) } : {}) },
+  );
 }
 
 /** A batch job names its batch (a few hundred messages of one broadcast), nothing else. */
@@ -51,8 +58,7 @@ export const messageBulkCatalog = defineQueueCatalog('message-bulk', {
     options: {
       attempts: 8,
       backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 },
-      removeOnComplete: { count: 1_000, age: 86_400 },
-      removeOnFail: { count: 10_000 },
+      ...FINISHED_JOB_HISTORY,
     },
   },
 });
@@ -66,4 +72,16 @@ export function bulkQueueName(appId: string): string {
 export function batchJob(payload: SendBatchPayload) {
   const { options } = messageBulkCatalog.jobs['send-batch'];
   return { name: 'send-batch' as const, data: payload, opts: { ...options, jobId: payload.batchId } };
+}
+
+/**
+ * Gives a send batch a live job: adds its job unless one is alive, replacing a finished one (a
+ * batch stopped by its broadcast's pause completed its job; a resume needs a new one). `delayMs`:
+ * the job is due then (a batch of a broadcast its quiet hours hold).
+ */
+export function ensureBatchJob(queue: Queue, payload: SendBatchPayload, delayMs = 0): Promise<boolean> {
+  const job = batchJob(payload);
+  return ensureJob(queue, payload.batchId, () =>
+    queue.add(job.name, job.data, delayMs > 0 ? { ...job.opts, delay: delayMs } : job.opts),
+  );
 }

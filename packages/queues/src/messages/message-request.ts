@@ -7,6 +7,8 @@ import { noControlCharacters } from '../no-control-characters.js';
 export const MESSAGE_KINDS = ['template', 'subscribe'] as const;
 export const MINIPROGRAM_STATES = ['developer', 'trial', 'formal'] as const;
 export const SUBSCRIBE_LANGS = ['zh_CN', 'en_US', 'zh_HK', 'zh_TW'] as const;
+/** How far ahead a message may be held (`sendAt`): further is refused, not silently kept for months. */
+export const MAX_SEND_AT_DAYS = 30;
 
 const dataTextSchema = z.string().check(noControlCharacters);
 const dataValueSchema = z.union([
@@ -54,6 +56,12 @@ export const messageRequestSchema = z
     lang: z.enum(SUBSCRIBE_LANGS).optional().describe('subscribe messages only; default zh_CN'),
     appId: appIdSchema.optional().describe('default: the first configured app'),
     idempotencyKey: idempotencyKeySchema.optional(),
+    sendAt: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe(
+        `ISO-8601 with its offset (\`2026-12-24T20:00:00+08:00\`): the message is held, \`queued\`, until then; absent or past: now. At most ${MAX_SEND_AT_DAYS} days ahead`,
+      ),
   })
   .superRefine((request, context) => {
     if (request.kind === 'subscribe' && request.emphasisKeyword !== undefined) {
@@ -89,6 +97,8 @@ export interface NormalisedMessage {
   emphasisKeyword?: string;
   miniprogramState?: ParsedMessageRequest['miniprogramState'];
   lang?: ParsedMessageRequest['lang'];
+  /** the instant it is held until, as ISO-8601 in UTC (the offset it was written with makes no difference) */
+  sendAt?: string;
 }
 
 export type NormalisedMessageResult =
@@ -131,6 +141,7 @@ export function normaliseMessageRequest(
   if (request.emphasisKeyword !== undefined) message.emphasisKeyword = request.emphasisKeyword;
   if (request.miniprogramState !== undefined) message.miniprogramState = request.miniprogramState;
   if (request.lang !== undefined) message.lang = request.lang;
+  if (request.sendAt !== undefined) message.sendAt = new Date(request.sendAt).toISOString();
   return { ok: true, message };
 }
 

@@ -1,14 +1,15 @@
 import { createMessage, type Database, type MessageStatus } from '@minapush/db';
-import { Queue } from 'bullmq';
 import { DEFAULT_QUEUE_PREFIX } from '../queue-prefix.js';
 import type { Redis } from '../redis-connection.js';
 import { enqueueMessageJob, messageQueueName } from './catalog.js';
 import {
+  MAX_SEND_AT_DAYS,
   type MessageRequest,
   messageRequestHash,
   messageRequestSchema,
   normaliseMessageRequest,
 } from './message-request.js';
+import { producerQueue } from './producer-queues.js';
 import { QueueUnavailableError } from './queue-unavailable-error.js';
 
 export interface MessageProducerConnection {
@@ -24,6 +25,8 @@ export interface MessageProducerConnection {
   defaultAppId: string;
   /** the apps messages may be sent for; when given, any other appId is refused */
   appIds?: readonly string[];
+  /** the clock `sendAt` is measured on (default: the system's) */
+  now?: () => Date;
 }
 
 export interface MessageRequestIssue {
@@ -35,6 +38,8 @@ export interface MessageRequestIssue {
 export type EnqueueMessageFailure =
   | { ok: false; reason: 'invalid_request'; message: string; issues: MessageRequestIssue[] }
   | { ok: false; reason: 'invalid_data'; message: string; field: string }
+  /** `sendAt` is further ahead than MAX_SEND_AT_DAYS */
+  | { ok: false; reason: 'invalid_send_at'; message: string }
   | { ok: false; reason: 'unknown_app' | 'idempotency_conflict'; message: string };
 
 export type EnqueueMessageResult =
@@ -48,31 +53,7 @@ export type EnqueueMessageResult =
     }
   | EnqueueMessageFailure;
 
-const queuesByConnection = new WeakMap<Redis, Map<string, Queue>>();
-
-function sendQueue(redis: Redis, prefix: string, appId: string): Queue {
-  let queues = queuesByConnection.get(redis);
-  if (!queues) {
-    queues = new Map();
-    queuesByConnection.set(redis, queues);
-  }
-  const key = JSON.stringify([prefix, appId]);
-  let queue = queues.get(key);
-  if (!queue) {
-    queue = new Queue(messageQueueName(appId), { connection: redis, prefix });
-    // The connection's owner watches its errors; a failed add rejects and is reported there.
-    queue.on('error', () => undefined);
-    queues.set(key, queue);
-  }
-  return queue;
-}
-
-/** Closes the send queues `enqueueMessage` opened on this connection; the connection stays open. */
-export async function closeMessageQueues(redis: Redis): Promise<void> {
-  const queues = queuesByConnection.get(redis);
-  queuesByConnection.delete(redis);
-  await Promise.allSettled([...(queues?.values() ?? [])].map((queue) => queue.close()));
-}
+const DAY_MS = 86_400_000;
 
 function describeIssues(issues: MessageRequestIssue[]): string {
   const [first] = issues;
@@ -123,12 +104,22 @@ export async function enqueueMessage(
   if (!normalised.ok) {
     return { ok: false, reason: 'invalid_data', message: normalised.message, field: normalised.field };
   }
+  const now = connection.now?.() ?? new Date();
+  const sendAt = normalised.message.sendAt === undefined ? undefined : new Date(normalised.message.sendAt);
+  if (sendAt && sendAt.getTime() - now.getTime() > MAX_SEND_AT_DAYS * DAY_MS) {
+    return {
+      ok: false,
+      reason: 'invalid_send_at',
+      message: `sendAt ${parsed.data.sendAt} is more than ${MAX_SEND_AT_DAYS} days ahead; a message can be held for at most ${MAX_SEND_AT_DAYS} days: send it later, or sooner.`,
+    };
+  }
   const { redis } = connection;
   assertRedisReady(redis);
 
   const requestHash = messageRequestHash(normalised.message);
   const { created, message } = await createMessage(connection.db, {
     ...normalised.message,
+    sendAt,
     idempotencyKey: parsed.data.idempotencyKey,
     requestHash,
   });
@@ -145,7 +136,14 @@ export async function enqueueMessage(
   if (message.status === 'queued') {
     assertRedisReady(redis, message.id);
     try {
-      await enqueueMessageJob(sendQueue(redis, connection.prefix ?? DEFAULT_QUEUE_PREFIX, appId), message.id);
+      // held until its sendAt: the job waits in BullMQ's delayed set, and the lease would not
+      // take the message sooner anyway (nor does the reconciler queue it sooner after a Redis loss)
+      const delayMs = Math.max(0, (message.sendAt?.getTime() ?? 0) - now.getTime());
+      await enqueueMessageJob(
+        producerQueue(redis, connection.prefix ?? DEFAULT_QUEUE_PREFIX, messageQueueName(appId)),
+        message.id,
+        delayMs,
+      );
     } catch (error) {
       throw new QueueUnavailableError('the send job could not be queued', message.id, { cause: error });
     }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineQueueCatalog } from '../job-catalog.js';
+import { defineQueueCatalog, FINISHED_JOB_HISTORY } from '../job-catalog.js';
 
 export const refreshIfDueSchema = z.object({ appId: z.string().min(1).max(64) });
 export type RefreshIfDuePayload = z.infer<typeof refreshIfDueSchema>;
@@ -14,8 +14,7 @@ export const tokenRefreshCatalog = defineQueueCatalog('token-refresh', {
     options: {
       attempts: 6,
       backoff: { type: 'exponential', delay: 2_000, jitter: 0.5 },
-      removeOnComplete: { count: 100 },
-      removeOnFail: { count: 1_000 },
+      ...FINISHED_JOB_HISTORY,
     },
   },
 });
