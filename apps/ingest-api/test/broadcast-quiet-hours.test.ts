@@ -133,7 +133,8 @@ describe('OpenAPI', () => {
       'end',
     ]);
     expect(post.description).toContain('quietHours');
-    const got = document.paths['/v1/broadcasts/{id}'].get.responses['200'].content['application/json'].schema;
+    let got = document.paths['/v1/broadcasts/{id}'].get.responses['200'].content['application/json'].schema;
+    if (got.$ref) got = document.components.schemas[String(got.$ref).split('/').pop() ?? ''];
     expect(Object.keys(got.properties)).toEqual(expect.arrayContaining(['quietHours', 'waitingUntil']));
     expect(document.paths['/v1/messages'].post.description).toContain(
       'Quiet hours never hold a single message',
