@@ -21,7 +21,7 @@ import {
 import type { TokenService } from '@minapush/tokens';
 import { DelayedError, type Job, RateLimitError, type Worker } from 'bullmq';
 import { fanOutBroadcast } from './broadcasts/fan-out-broadcast.js';
-import type { DispatcherMetrics } from './metrics.js';
+import { type DispatcherMetrics, errcodeLabel } from './metrics.js';
 import type { DispatcherQueues } from './queues.js';
 import { reconcile } from './recovery/reconcile.js';
 import type { SendingClient } from './send/call-wechat.js';
@@ -125,6 +125,9 @@ export function startDispatcher(options: DispatcherOptions) {
         );
       }
     },
+    observeAnswer(appId, answer) {
+      metrics.wechatAnswers.inc({ app: appId, errcode: errcodeLabel(answer) });
+    },
     settings: {
       owner: randomUUID(),
       leaseMs: options.leaseMs,
@@ -147,14 +150,24 @@ export function startDispatcher(options: DispatcherOptions) {
     result?: RunResult,
   ) {
     if (!result) return { status: 'not_taken' };
-    for (const finished of result.finished)
+    for (const finished of result.finished) {
       metrics.messagesFinished.inc({ app: appId, lane, status: finished.status });
+      if (finished.latencyMs !== undefined) {
+        metrics.sendLatency.observe({ app: appId, lane }, Math.max(0, finished.latencyMs) / 1000);
+      }
+    }
     if (result.lost > 0) {
       metrics.leasesLost.inc({ app: appId }, result.lost);
       logger.warn(
         { appId, jobId: job.id, lost: result.lost },
         'lease lost: another dispatcher took these messages over; none of them was sent from here',
       );
+    }
+    if (result.heldUntilMs !== undefined) {
+      // back to the queue when the quiet hours end, without counting an attempt: the job holds
+      // no lease and no credit meanwhile, and its delay is the dispatcher's clock's wait
+      await job.moveToDelayed(Date.now() + Math.max(1, result.heldUntilMs - now()), token);
+      throw new DelayedError();
     }
     if (result.paused) {
       await pauseQueues(appId, result.paused.untilMs);
@@ -212,7 +225,10 @@ export function startDispatcher(options: DispatcherOptions) {
               signal: shutdown.signal,
               onProgress: (settled, of) => job.updateProgress({ settled, of }),
             });
-            if (result) metrics.batchSeconds.observe({ app: appId }, (performance.now() - started) / 1000);
+            // a batch held by quiet hours (before its lease, or cut short when they began) is not timed
+            if (result && result.heldUntilMs === undefined) {
+              metrics.batchSeconds.observe({ app: appId }, (performance.now() - started) / 1000);
+            }
             return settleJob(job, token, appId, 'bulk', result);
           },
         },

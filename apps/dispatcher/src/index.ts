@@ -8,7 +8,13 @@ export {
 } from './broadcasts/fan-out-broadcast.js';
 export { type DispatcherConfig, loadConfig } from './config.js';
 export { type Dispatcher, type DispatcherOptions, SendRetryError, startDispatcher } from './dispatcher.js';
-export { createDispatcherMetrics, type DispatcherMetrics } from './metrics.js';
+export {
+  collectOnScrape,
+  createDispatcherMetrics,
+  type DispatcherMetrics,
+  ERRCODE_LABELS,
+  errcodeLabel,
+} from './metrics.js';
 export { createDispatcherQueues, type DispatcherQueues } from './queues.js';
 export { type ReconcileReport, type ReconcileResources, reconcile } from './recovery/reconcile.js';
 export { createServer } from './server.js';

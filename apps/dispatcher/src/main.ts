@@ -6,7 +6,7 @@ import { createTokenService, logTokenEvent } from '@minapush/tokens';
 import { createWechatClient } from '@minapush/wechat';
 import { loadConfig } from './config.js';
 import { startDispatcher } from './dispatcher.js';
-import { createDispatcherMetrics } from './metrics.js';
+import { collectOnScrape, createDispatcherMetrics } from './metrics.js';
 import { createDispatcherQueues } from './queues.js';
 import { createServer } from './server.js';
 
@@ -24,7 +24,8 @@ const wechat = createWechatClient({
   timeoutMs: config.wechatTimeoutMs,
   connections: config.wechatConnections,
 });
-const metrics = createDispatcherMetrics({ defaultMetrics: true });
+const appIds = config.apps.map((app) => app.appId);
+const metrics = createDispatcherMetrics({ defaultMetrics: true, appIds });
 const tokens = createTokenService({
   redis: connection,
   wechat,
@@ -37,6 +38,7 @@ const tokens = createTokenService({
   onEvent: (event) => logTokenEvent(logger, event),
 });
 const queues = createDispatcherQueues(connection, config.queuePrefix, config.apps);
+collectOnScrape(metrics, { queues, db, appIds });
 
 const dispatcher = startDispatcher({
   apps: config.apps,

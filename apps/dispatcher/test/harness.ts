@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { clusterQueuePrefix, redisClusterNodesSchema, type WechatAppConfig } from '@minapush/config';
+import {
+  clusterQueuePrefix,
+  type QuietHours,
+  redisClusterNodesSchema,
+  type WechatAppConfig,
+} from '@minapush/config';
 import { createDatabase } from '@minapush/db';
 import {
   createBoardQueues,
@@ -26,6 +31,7 @@ import { createSandbox } from '@minapush/wechat-sandbox';
 import { Queue } from 'bullmq';
 import { Cluster } from 'ioredis';
 import {
+  collectOnScrape,
   createDispatcherMetrics,
   createDispatcherQueues,
   type Dispatcher,
@@ -69,6 +75,8 @@ export interface HarnessOptions {
   redisUrl?: string;
   /** a Redis Cluster instead, as REDIS_CLUSTER_NODES names it: the prefix gets its hash tag */
   redisClusterNodes?: string;
+  /** the app's quiet hours, as its WECHAT_APPS entry would give them */
+  quietHours?: QuietHours;
   /** enable the ingest API's /admin with these credentials (read-only unless `readOnly: false`) */
   admin?: { username: string; password: string; readOnly?: boolean };
 }
@@ -118,6 +126,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
     secret: created.secret,
     tokenMode: 'stable',
     sendRatePerSecond: options.sendRatePerSecond ?? 1_000,
+    ...(options.quietHours ? { quietHours: options.quietHours } : {}),
   };
   // QUEUE_PREFIX, and the prefix the apps make of it (as serviceSettings does)
   const prefixSetting = `test-${randomUUID()}`;
@@ -192,9 +201,12 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
     }),
   );
 
-  const metrics = createDispatcherMetrics();
+  const metrics = createDispatcherMetrics({ appIds: [app.appId] });
+  const scrapeQueues = createDispatcherQueues(producer, prefix, [app]);
+  // scrapes read at once what they count: a test asserts right after what it did
+  collectOnScrape(metrics, { queues: scrapeQueues, db, appIds: [app.appId], maxAgeMs: 0 });
   // The dispatcher's queues, as main.ts makes them: one set per in-process dispatcher.
-  const queueSets: DispatcherQueues[] = [];
+  const queueSets: DispatcherQueues[] = [scrapeQueues];
   const startInProcess = () => {
     const worker = connection('worker');
     const queues = createDispatcherQueues(worker, prefix, [app]);
@@ -263,6 +275,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
     tokens,
     metrics,
     messageQueue,
+    bulkQueue,
     logs: () => lines.join(''),
     control,
     api,
@@ -489,6 +502,11 @@ export function pausableClock() {
     now,
     standAt(at: number): void {
       standing = at;
+    },
+    /** reads `at` now and runs on from there at the real clock's pace */
+    runOnAt(at: number): void {
+      offsetMs = at - Date.now();
+      standing = undefined;
     },
     /** waits for the app's pause, checks it ends at `boundary`, runs on; answers the real time it ends */
     async runOnFromPause(h: DispatchHarness, boundary: number): Promise<number> {

@@ -14,7 +14,7 @@ import { Queue } from 'bullmq';
 import { createBoardQueues } from './admin/board-queues.js';
 import { loadConfig } from './config.js';
 import { createCreditIngestWorker } from './credits/credit-ingest-worker.js';
-import { createMetrics } from './metrics/metrics.js';
+import { collectQueueDepth, createMetrics } from './metrics/metrics.js';
 import { createServer } from './server.js';
 import { createSessionTokens } from './sessions/session-tokens.js';
 
@@ -60,7 +60,8 @@ const tokens = createTokenService({
   leaseMs: 3 * config.wechatTimeoutMs,
   onEvent: (event) => logTokenEvent(logger, event),
 });
-const metrics = createMetrics({ defaultMetrics: true });
+const metrics = createMetrics({ defaultMetrics: true, appIds: config.apps.map((a) => a.appId) });
+collectQueueDepth(metrics, [{ queue: creditQueue, lane: 'none' }]);
 const worker =
   config.ingestWorkerConcurrency > 0
     ? createCreditIngestWorker({

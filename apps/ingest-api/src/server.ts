@@ -181,6 +181,7 @@ export function createServer(deps: ServerDeps): Express {
       defaultAppId: deps.apps[0]?.appId ?? '',
       appIds: deps.apps.map((candidate) => candidate.appId),
       authenticate: apiKeyOnly,
+      quietHoursOf: (appId) => deps.apps.find((candidate) => candidate.appId === appId)?.quietHours,
       now,
     }),
   );

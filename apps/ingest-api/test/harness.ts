@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import type { QuietHours } from '@minapush/config';
 import { createDatabase } from '@minapush/db';
 import { createLogger } from '@minapush/logger';
 import {
@@ -17,6 +18,7 @@ import { createWechatClient } from '@minapush/wechat';
 import { createSandbox } from '@minapush/wechat-sandbox';
 import { Queue, type Worker } from 'bullmq';
 import {
+  collectQueueDepth,
   createBoardQueues,
   createCreditIngestWorker,
   createMetrics,
@@ -65,6 +67,8 @@ export interface HarnessOptions {
   trustProxy?: false | number | string[];
   /** the worker's longest wait between attempts: a tiny one takes a failing job to the failed set at once */
   maxRetryDelayMs?: number;
+  /** the default app's quiet hours, as its WECHAT_APPS entry would give them */
+  quietHours?: QuietHours;
   /** RETENTION_DAYS of POST /v1/housekeeping/run (default 30) */
   retentionDays?: number;
   /** the API's clock */
@@ -113,7 +117,9 @@ export async function startHarness(options: HarnessOptions = {}) {
   fanOutQueue.on('error', () => undefined);
   creditQueue.on('error', () => undefined);
   const workerConnection = createRedisConnection(REDIS_URL, 'worker');
-  const metrics = createMetrics();
+  const metrics = createMetrics({ appIds: sandboxApps.map((sandboxApp) => sandboxApp.appId) });
+  // scrapes read at once what they count: a test asserts right after what it did
+  collectQueueDepth(metrics, [{ queue: creditQueue, lane: 'none' }], 0);
   const worker: Worker | undefined =
     options.worker === false
       ? undefined
@@ -127,11 +133,12 @@ export async function startHarness(options: HarnessOptions = {}) {
           ...(options.maxRetryDelayMs === undefined ? {} : { maxRetryDelayMs: options.maxRetryDelayMs }),
         });
   const wechat = createWechatClient({ baseUrl: sandboxHttp.url, timeoutMs: 2_000 });
-  const apps = sandboxApps.map((sandboxApp) => ({
+  const apps = sandboxApps.map((sandboxApp, i) => ({
     ...sandboxApp,
     ...(options.secret ? { secret: options.secret } : {}),
     tokenMode: 'stable' as const,
     sendRatePerSecond: 20,
+    ...(i === 0 && options.quietHours ? { quietHours: options.quietHours } : {}),
   }));
   const messageQueues = new Map<string, Queue>();
   const tokens = createTokenService({ redis, wechat, db, apps, keyPrefix: prefix });

@@ -19,7 +19,12 @@ const db = createDatabase({ url: config.databaseUrl, maxConnections: 4 });
 const redis = createRedisConnection(config.redis, 'worker');
 redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
 const wechat = createWechatClient({ baseUrl: config.wechatApiBaseUrl, timeoutMs: config.wechatTimeoutMs });
-const metrics = createRefresherMetrics({ defaultMetrics: true });
+const queue = new Queue(tokenRefreshCatalog.queue, { connection: redis, prefix: config.queuePrefix });
+const metrics = createRefresherMetrics({
+  defaultMetrics: true,
+  appIds: config.apps.map((app) => app.appId),
+  queues: [{ queue, lane: 'none' }],
+});
 const tokens = createTokenService({
   redis,
   wechat,
@@ -34,7 +39,6 @@ const tokens = createTokenService({
   },
 });
 
-const queue = new Queue(tokenRefreshCatalog.queue, { connection: redis, prefix: config.queuePrefix });
 const worker = createTokenRefreshWorker({ connection: redis, prefix: config.queuePrefix, tokens, logger });
 worker.on('error', (error) => logger.warn({ err: error }, 'token refresh worker error'));
 

@@ -1,8 +1,26 @@
+import { createQueueDepthReader, type WatchedQueue } from '@minapush/queues';
 import type { TokenEvent } from '@minapush/tokens';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
-/** The refresher's metrics; `app` labels are appIds, never tokens or secrets. */
-export function createRefresherMetrics(options: { defaultMetrics?: boolean } = {}) {
+const FETCH_OUTCOMES = ['ok', 'failed', 'misconfigured'] as const;
+const FETCH_KINDS = ['automatic', 'passive'] as const;
+
+/** How long a scrape's reading of the queue depth serves the next scrapes. */
+export const SCRAPE_MAX_AGE_MS = 5_000;
+
+/**
+ * The refresher's metrics; `app` labels are appIds, never tokens or secrets. The counters of
+ * `appIds` exist at 0 from the start. With `queues`, `minapush_queue_depth` of the token-refresh
+ * queue is read from BullMQ on scrape (at most once per `maxAgeMs`).
+ */
+export function createRefresherMetrics(
+  options: {
+    defaultMetrics?: boolean;
+    appIds?: readonly string[];
+    queues?: readonly WatchedQueue[];
+    maxAgeMs?: number;
+  } = {},
+) {
   const registry = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
   const registers = [registry];
@@ -36,6 +54,28 @@ export function createRefresherMetrics(options: { defaultMetrics?: boolean } = {
     labelNames: ['app'] as const,
     registers,
   });
+
+  for (const app of options.appIds ?? []) {
+    for (const outcome of FETCH_OUTCOMES) fetches.inc({ app, outcome }, 0);
+    for (const kind of FETCH_KINDS) budgetExhausted.inc({ app, kind }, 0);
+  }
+  if (options.queues) {
+    const readDepths = createQueueDepthReader(options.queues, {
+      maxAgeMs: options.maxAgeMs ?? SCRAPE_MAX_AGE_MS,
+    });
+    new Gauge({
+      name: 'minapush_queue_depth',
+      help: 'jobs in a queue this process works, by state (waiting, prioritized, active, delayed, failed), read on scrape',
+      labelNames: ['queue', 'lane', 'state'] as const,
+      registers,
+      async collect() {
+        const depths = await readDepths();
+        this.reset();
+        for (const depth of depths)
+          this.set({ queue: depth.queue, lane: depth.lane, state: depth.state }, depth.jobs);
+      },
+    });
+  }
 
   function record(event: TokenEvent) {
     if (event.type === 'fetched') fetches.inc({ app: event.appId, outcome: 'ok' });

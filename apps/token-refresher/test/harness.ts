@@ -64,7 +64,7 @@ export async function startRefresherHarness(
   const now = () => Date.now() + offsetMs;
   const db = createDatabase({ url: DATABASE_URL, maxConnections: 4 });
   const wechat = createWechatClient({ baseUrl: sandboxUrl, timeoutMs: 2_000 });
-  const metrics = createRefresherMetrics();
+  const metrics = createRefresherMetrics({ appIds: [app.appId] });
   const connections: Redis[] = [];
   const workers: Worker[] = [];
   const queues: Queue[] = [];

@@ -16,6 +16,12 @@ export { DEFAULT_HOST, hostSchema, localUrl } from './host.js';
 export { loadConfigOrExit } from './load-or-exit.js';
 export { parseEnvironment } from './parse-environment.js';
 export {
+  CHINA_TIME_ZONE,
+  canonicalTimeZone,
+  type QuietHours,
+  quietHoursSchema,
+} from './quiet-hours.js';
+export {
   clusterQueuePrefix,
   REDIS_CLUSTER_NODES_HINT,
   type RedisClusterTarget,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { quietHoursSchema } from './quiet-hours.js';
 
 export const tokenModeSchema = z.enum(['stable', 'classic']);
 export type TokenMode = z.infer<typeof tokenModeSchema>;
@@ -11,6 +12,8 @@ export const wechatAppSchema = z.object({
   sendRatePerSecond: z.number().int().positive().max(100_000).default(500),
   /** overrides WeChat's daily access_token fetch limit for this app (2000 classic, 500000 stable) */
   tokenDailyLimit: z.number().int().positive().optional(),
+  /** quiet hours of the app's broadcasts (a broadcast's own override them); single messages ignore them */
+  quietHours: quietHoursSchema.optional(),
 });
 export type WechatAppConfig = z.infer<typeof wechatAppSchema>;
 

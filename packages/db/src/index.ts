@@ -1,5 +1,6 @@
 export {
   type BroadcastAudience,
+  type BroadcastQuietHours,
   type BroadcastToCreate,
   type BroadcastView,
   broadcastView,
@@ -21,13 +22,19 @@ export {
   type BroadcastReachRequest,
   countBroadcastReach,
 } from './broadcasts/count-broadcast-reach.js';
+export { type BroadcastCount, countBroadcasts } from './broadcasts/count-broadcasts.js';
 export {
   type FanOutChunkRequest,
   type FanOutChunkResult,
   fanOutChunk,
   type SendBatch,
 } from './broadcasts/fan-out-chunk.js';
+export {
+  type BroadcastQuietState,
+  findBroadcastQuietHours,
+} from './broadcasts/find-broadcast-quiet-hours.js';
 export { type BroadcastListQuery, listBroadcasts } from './broadcasts/list-broadcasts.js';
+export { markBroadcastWaiting } from './broadcasts/mark-broadcast-waiting.js';
 export { type ResumeBroadcastResult, resumeBroadcast } from './broadcasts/resume-broadcast.js';
 export {
   type CreateDatabaseOptions,

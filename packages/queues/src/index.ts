@@ -88,6 +88,14 @@ export {
   withdrawMessageJob,
 } from './messages/send-control.js';
 export { isFreeOfControlCharacters, noControlCharacters } from './no-control-characters.js';
+export {
+  createQueueDepthReader,
+  QUEUE_DEPTH_STATES,
+  type QueueDepth,
+  type QueueDepthState,
+  type QueueLane,
+  type WatchedQueue,
+} from './queue-depth.js';
 export { DEFAULT_QUEUE_PREFIX } from './queue-prefix.js';
 export {
   createRedisConnection,
@@ -107,6 +115,7 @@ export {
   MAX_RETRY_DELAY_MS,
   nominalRetryDelays,
 } from './retry-policy.js';
+export { createScrapeCache } from './scrape-cache.js';
 export {
   type RefreshIfDuePayload,
   refreshIfDueSchema,

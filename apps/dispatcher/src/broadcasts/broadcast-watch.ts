@@ -15,6 +15,7 @@ export interface BroadcastWatchDeps {
   redis: Redis;
   keys: RedisKeys;
   logger: Logger;
+  now: () => number;
 }
 
 /**
@@ -22,9 +23,14 @@ export interface BroadcastWatchDeps {
  * or paused elsewhere (read every STATUS_POLL_MS), and counts template-level failures in a row (a
  * Redis counter per broadcast, shared by every batch and process, reset by any delivery): at
  * TEMPLATE_FAILURES_TO_PAUSE it pauses the broadcast with the reason, so that a wrong template does
- * not fail every user, and stops the batch at once.
+ * not fail every user, and stops the batch at once. With `quietFromMs` (the dispatcher's clock) it
+ * stops the batch when the broadcast's quiet hours begin.
  */
-export async function watchBroadcast(deps: BroadcastWatchDeps, broadcastId: string): Promise<RunControl> {
+export async function watchBroadcast(
+  deps: BroadcastWatchDeps,
+  broadcastId: string,
+  quietFromMs?: number,
+): Promise<RunControl> {
   const key = deps.keys.broadcastTemplateFailures(broadcastId);
   const log = deps.logger.child({ broadcastId });
   // Only a run that saw the counter set, or set it, spends a DEL on each delivery.
@@ -48,6 +54,8 @@ export async function watchBroadcast(deps: BroadcastWatchDeps, broadcastId: stri
 
   return {
     stopReason() {
+      // a clock reading per call only for a broadcast that has quiet hours
+      if (!stop && quietFromMs !== undefined && deps.now() >= quietFromMs) stop = 'quiet_hours';
       if (!stop && !reading && Date.now() - readAt >= STATUS_POLL_MS) readStatus();
       return stop;
     },

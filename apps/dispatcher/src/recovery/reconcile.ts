@@ -58,7 +58,8 @@ export interface ReconcileReport {
  *   delayed until sendAt;
  * - messages whose lease ran out: their single-message or batch job;
  * - queued single messages and queued batches that sat past the grace period: their job (a
- *   message held until its sendAt: delayed until then);
+ *   message held until its sendAt: delayed until then; a batch of a broadcast held by quiet
+ *   hours: delayed until their end, as the batch left it);
  * - running broadcasts with nothing left to send: completed.
  */
 export async function reconcile(r: ReconcileResources): Promise<ReconcileReport> {
@@ -117,7 +118,7 @@ export async function reconcile(r: ReconcileResources): Promise<ReconcileReport>
       r,
       'batches',
       (after, limit) => findQueuedBatches(r.db, { after, limit, queuedBefore }),
-      (b) => requeueBatch(r, b.appId, b.batchId, b.broadcastId),
+      (b) => requeueBatch(r, b.appId, b.batchId, b.broadcastId, b.waitingUntil),
     );
     report.completedBroadcasts = (await completeIdleBroadcasts(r.db)).length;
   } finally {
@@ -131,9 +132,19 @@ export async function reconcile(r: ReconcileResources): Promise<ReconcileReport>
   return report;
 }
 
-function requeueBatch(r: ReconcileResources, appId: string, batchId: string, broadcastId: string) {
+function requeueBatch(
+  r: ReconcileResources,
+  appId: string,
+  batchId: string,
+  broadcastId: string,
+  waitingUntil?: Date | null,
+) {
   const queue = r.queues.bulk(appId);
-  return queue ? ensureBatchJob(queue, { batchId, broadcastId }) : Promise.resolve(false);
+  if (!queue) return Promise.resolve(false);
+  // the batch would only find its quiet hours again; its job is due when they end (the batch
+  // checks them anyway, so a job added without the delay would still send nothing early)
+  const delay = waitingUntil ? Math.max(0, waitingUntil.getTime() - r.now()) : 0;
+  return ensureBatchJob(queue, { batchId, broadcastId }, delay);
 }
 
 /** One page of a keyset walk, from where the last run stopped; answers how many rows it acted on. */

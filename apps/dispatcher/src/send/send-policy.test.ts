@@ -198,6 +198,7 @@ function leased(overrides: Partial<LeasedMessage> = {}): LeasedMessage {
       unknownWithHeldCredit: false,
       unknownWithPrepayId: false,
     },
+    createdAt: new Date(0),
     ...overrides,
   };
 }
@@ -292,5 +293,10 @@ describe('decideUnsent: a run that stops before calling', () => {
       credit: 'return',
     });
     expect(decideUnsent('broadcast_cancelled', true)).toMatchObject({ credit: 'keep' });
+  });
+
+  it('gives an unused credit back while the quiet hours hold the message, and keeps one that may be spent', () => {
+    expect(decideUnsent('quiet_hours', false)).toEqual({ type: 'release', credit: 'return' });
+    expect(decideUnsent('quiet_hours', true)).toEqual({ type: 'release', credit: 'keep' });
   });
 });

@@ -340,7 +340,12 @@ export type RunStop =
   /** the broadcast was paused: the message waits for its resume, its unused credit given back */
   | 'broadcast_paused'
   /** the broadcast was cancelled: the message is cancelled, its unused credit given back */
-  | 'broadcast_cancelled';
+  | 'broadcast_cancelled'
+  /**
+   * the broadcast's quiet hours began: the message waits for their end without holding its unused
+   * credit, which another message may need meanwhile (it claims one again when it is sent)
+   */
+  | 'quiet_hours';
 
 /**
  * What becomes of a message a run did not call because it stopped first; `creditUsed` says
@@ -353,6 +358,7 @@ export function decideUnsent(stop: RunStop, creditUsed: boolean): Exclude<StartD
     case 'shutdown':
       return { type: 'release', credit: 'keep' };
     case 'broadcast_paused':
+    case 'quiet_hours':
       return { type: 'release', credit: unusedCredit };
     case 'broadcast_cancelled':
       return {

@@ -21,6 +21,7 @@ import {
   decideStart,
   decideUnsent,
   type RunStop,
+  type SendAnswer,
   type SendDecision,
 } from './send-policy.js';
 import { settleAnswer, settleStart } from './settlements.js';
@@ -38,6 +39,8 @@ export interface SendResources {
   gate: SendGate;
   /** pauses an app's sending everywhere: gate, both lanes' queues, metric and log */
   pauseApp: (appId: string, untilMs: number, window: QuotaWindow) => Promise<void>;
+  /** told of every answer WeChat gave a call (metrics) */
+  observeAnswer?: (appId: string, answer: SendAnswer) => void;
   settings: {
     /** this process, in the leases it takes */
     owner: string;
@@ -72,14 +75,22 @@ export interface RunOptions {
 }
 
 export interface RunResult {
-  /** messages that reached each final status in this run */
-  finished: Array<{ status: FinalMessageStatus; errcode?: number | undefined }>;
+  /**
+   * messages that reached each final status in this run; a sent one with the real time (ms) from
+   * its creation (its enqueue) to its outcome
+   */
+  finished: Array<{ status: FinalMessageStatus; errcode?: number | undefined; latencyMs?: number }>;
   /** messages given back for a later attempt of the job (WeChat unavailable, reply lost, no token) */
   retryLater: number;
   /** the app is paused by WeChat's quota until then (`window` when this run met the quota itself) */
   paused?: { untilMs: number; window?: QuotaWindow };
   /** why the run stopped calling early, if it did */
   stopped?: RunStop;
+  /**
+   * quiet hours hold the job until then (ms, on the dispatcher's clock): it took nothing, or gave
+   * back what it had not sent when they began
+   */
+  heldUntilMs?: number;
   /** messages another run took over (this one lost its lease) */
   lost: number;
 }
@@ -134,9 +145,14 @@ export async function sendLeased(
     });
     await writing;
   };
+  // a message's enqueue, for the send latency (real time: the clock of decisions may be a test's)
+  const createdAtMs = new Map(lease.messages.map((message) => [message.id, message.createdAt.getTime()]));
   const settle = (settlement: SendSettlement) => {
     if (settlement.status !== 'sending') guard.release(settlement.messageId);
-    if (settlement.status !== 'sending' && settlement.status !== 'queued') {
+    if (settlement.status === 'sent') {
+      const latencyMs = Date.now() - (createdAtMs.get(settlement.messageId) ?? Date.now());
+      result.finished.push({ status: 'sent', errcode: settlement.errcode, latencyMs });
+    } else if (settlement.status !== 'sending' && settlement.status !== 'queued') {
       result.finished.push({ status: settlement.status as FinalMessageStatus, errcode: settlement.errcode });
     }
     buffer.push(settlement);
@@ -352,6 +368,7 @@ export async function sendLeased(
           lostAttempts.push(attemptId);
           continue;
         }
+        r.observeAnswer?.(appId, answer);
         const decision = decideAnswer(answer, stateOf(s));
         await settle(settleAnswer(s.message.id, attemptId, decision, now()));
         switch (decision.type) {

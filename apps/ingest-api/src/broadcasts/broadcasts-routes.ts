@@ -1,3 +1,4 @@
+import { type QuietHours, quietHoursSchema } from '@minapush/config';
 import {
   BroadcastStatus,
   type BroadcastToCreate,
@@ -56,6 +57,11 @@ export const broadcastRequestSchema = z.strictObject({
     .describe('ISO-8601; absent or past: now. Until then the broadcast is `scheduled`'),
   appId: appIdSchema.optional().describe('default: the first configured app'),
   idempotencyKey: idempotencyKeySchema.optional(),
+  quietHours: quietHoursSchema
+    .optional()
+    .describe(
+      "a daily window in which the broadcast sends nothing: sends that would fall inside wait for `end`. Absent: the app's quietHours (WECHAT_APPS) when it has some",
+    ),
   dryRun: z
     .boolean()
     .optional()
@@ -79,6 +85,8 @@ export interface BroadcastsRouteDeps {
   appIds: readonly string[];
   /** API keys only */
   authenticate: RequestHandler;
+  /** an app's quiet hours (WECHAT_APPS), which its broadcasts keep unless they bring their own */
+  quietHoursOf?: (appId: string) => QuietHours | undefined;
   now?: () => Date;
 }
 
@@ -132,6 +140,10 @@ export function describeBroadcast(view: BroadcastView) {
     ...(view.startedAt === null ? {} : { startedAt: view.startedAt.toISOString() }),
     ...(view.finishedAt === null ? {} : { finishedAt: view.finishedAt.toISOString() }),
     ...(view.pausedReason === null ? {} : { pausedReason: view.pausedReason }),
+    ...(view.quietHours === null ? {} : { quietHours: view.quietHours }),
+    ...(view.waitingUntil !== null && (view.status === 'running' || view.status === 'scheduled')
+      ? { waitingUntil: view.waitingUntil.toISOString() }
+      : {}),
   };
 }
 
@@ -199,6 +211,7 @@ export function createBroadcastsRouter(deps: BroadcastsRouteDeps): Router {
         page: body.page,
         audience,
         sendAt,
+        quietHours: body.quietHours,
       };
       const { idempotencyKey } = body;
       // hashed only under a key: an audience of 100,000 openids takes about 0.1 s of CPU to hash
@@ -206,6 +219,9 @@ export function createBroadcastsRouter(deps: BroadcastsRouteDeps): Router {
       const hash = idempotencyKey === undefined ? undefined : broadcastRequestHash(toCreate);
       const { created, broadcast } = await createBroadcast(deps.db, {
         ...toCreate,
+        // the app's quiet hours are kept with the broadcast, but not hashed: a replay after they
+        // changed is the same request
+        quietHours: toCreate.quietHours ?? deps.quietHoursOf?.(appId),
         idempotencyKey,
         requestHash: hash,
       });

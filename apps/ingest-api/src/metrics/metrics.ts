@@ -1,8 +1,19 @@
 import { HOUSEKEEPING_TABLES } from '@minapush/housekeeping';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { createQueueDepthReader, creditIngestCatalog, type WatchedQueue } from '@minapush/queues';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { RejectionReason } from '../credits/form-id-intake.js';
 
-/** The ingest API's Prometheus metrics. Labels carry appIds and reasons, never users or secrets. */
-export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
+const CREDIT_KINDS = ['form_id', 'prepay_id', 'subscribe'] as const;
+const REJECTION_REASONS: readonly RejectionReason[] = ['mock', 'duplicate', 'expired', 'malformed'];
+
+/** How long a scrape's reading of the queue depths serves the next scrapes. */
+export const SCRAPE_MAX_AGE_MS = 5_000;
+
+/**
+ * The ingest API's Prometheus metrics. Labels carry appIds, kinds, reasons and fixed names, never
+ * users or secrets; the counters of `appIds` with fixed label sets exist at 0 from the start.
+ */
+export function createMetrics(options: { defaultMetrics?: boolean; appIds?: readonly string[] } = {}) {
   const registry = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
   const registers = [registry];
@@ -15,7 +26,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     registers,
   });
   for (const table of Object.values(HOUSEKEEPING_TABLES)) housekeepingRemoved.inc({ table }, 0);
-  return {
+  const metrics = {
     registry,
     httpRequests: new Counter({
       name: 'minapush_http_requests_total',
@@ -56,6 +67,38 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     }),
     housekeepingRemoved,
   };
+  for (const app of options.appIds ?? []) {
+    for (const kind of CREDIT_KINDS) metrics.creditsAccepted.inc({ app, kind }, 0);
+    for (const reason of REJECTION_REASONS) metrics.creditsRejected.inc({ app, reason }, 0);
+    metrics.logins.inc({ app, outcome: 'ok' }, 0);
+  }
+  metrics.jobsDeadLettered.inc({ queue: creditIngestCatalog.queue }, 0);
+  return metrics;
+}
+
+/**
+ * `minapush_queue_depth` of the queues the ingest API works (credit-ingest), read from BullMQ on
+ * scrape, at most once per `maxAgeMs`. The dispatcher reports the send, fan-out and maintenance
+ * queues, the token refresher its own: each queue is reported by the app that works it.
+ */
+export function collectQueueDepth(
+  metrics: Metrics,
+  watched: readonly WatchedQueue[],
+  maxAgeMs = SCRAPE_MAX_AGE_MS,
+): void {
+  const readDepths = createQueueDepthReader(watched, { maxAgeMs });
+  new Gauge({
+    name: 'minapush_queue_depth',
+    help: 'jobs in a queue this process works, by state (waiting, prioritized, active, delayed, failed), read on scrape',
+    labelNames: ['queue', 'lane', 'state'] as const,
+    registers: [metrics.registry],
+    async collect() {
+      const depths = await readDepths();
+      this.reset();
+      for (const depth of depths)
+        this.set({ queue: depth.queue, lane: depth.lane, state: depth.state }, depth.jobs);
+    },
+  });
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

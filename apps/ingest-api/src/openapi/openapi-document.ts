@@ -188,6 +188,22 @@ const broadcastSchema = {
     startedAt: { type: 'string', format: 'date-time' },
     finishedAt: { type: 'string', format: 'date-time' },
     pausedReason: { type: 'string' },
+    quietHours: {
+      type: 'object',
+      required: ['start', 'end', 'timezone'],
+      properties: {
+        start: { type: 'string', pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' },
+        end: { type: 'string', pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' },
+        timezone: { type: 'string', description: 'IANA time zone name' },
+      },
+      description: "the quiet hours it keeps: its own, or its app's when it was created without",
+    },
+    waitingUntil: {
+      type: 'string',
+      format: 'date-time',
+      description:
+        'present while its quiet hours hold it: when they end and its batches send again (the status stays `running`)',
+    },
   },
 };
 
@@ -371,7 +387,7 @@ export function buildOpenApiDocument() {
           description:
             '`data` is WeChat\'s wire shape `{"thing1":{"value":"…"}}` or the flat `{"thing1":"…"}`. A subscribe message\'s values are checked against WeChat\'s rules (422 `invalid_data` naming the field, e.g. `data.thing1.value`) before any credit is spent. `emphasisKeyword` is for template messages, `miniprogramState` and `lang` for subscribe messages. The same `idempotencyKey` (per app) with the same body answers the first message; with a different body 409 `idempotency_key_reused`. `sendAt` (ISO-8601 with its offset, `Z` or `+08:00`) holds the message, `queued`, until then: its job is delayed, and neither an early job nor the recovery after a Redis loss sends it sooner; absent or past: at once; more than ' +
             MAX_SEND_AT_DAYS +
-            ' days ahead: 422 `invalid_send_at`. Node backends can call `enqueueMessage` from `@minapush/queues` instead; it applies the same rules, `sendAt` included.',
+            ' days ahead: 422 `invalid_send_at`. Node backends can call `enqueueMessage` from `@minapush/queues` instead; it applies the same rules, `sendAt` included. Quiet hours never hold a single message: it is transactional (a payment receipt, an order update) and goes at once, at any hour; they apply to broadcasts.',
           security: [{ apiKey: [] }],
           requestBody: {
             required: true,
@@ -474,7 +490,7 @@ export function buildOpenApiDocument() {
         post: {
           summary: 'Send one message to many users',
           description:
-            "The broadcast is stored as `scheduled` and fanned out at `sendAt` (now when absent or past): one message per user, whatever the retries; a repeated openid gets one message. `data` follows the rules of POST /v1/messages (422 `invalid_data` naming the field). Several consecutive template-level errors (40037, 41030, 47003, 48001) pause it with `pausedReason`. The body may be up to 8 MiB. The same `idempotencyKey` (per app) with the same body answers the first broadcast (202, its id and current status) and starts no second fan-out; with a different body 409 `idempotency_key_reused`. With `dryRun: true` nothing is created (no broadcast, no job, the idempotencyKey is not taken): 200 tells how many users of the audience have a usable credit for it now (`reachable`: a formId or prepay_id for a template message, an accepted subscription to `templateId` for a subscribe message), how many do not (`unreachable`), and `estimatedSeconds` = ceil(reachable / the app's `sendRatePerSecond`).",
+            'The broadcast is stored as `scheduled` and fanned out at `sendAt` (now when absent or past): one message per user, whatever the retries; a repeated openid gets one message. `data` follows the rules of POST /v1/messages (422 `invalid_data` naming the field). Several consecutive template-level errors (40037, 41030, 47003, 48001) pause it with `pausedReason`. `quietHours` (`{"start":"22:00","end":"08:00","timezone"?}`, HH:MM, China time unless an IANA `timezone` is given, may cross midnight, `start` ≠ `end`) is a daily window in which it sends nothing: a batch that would send inside waits for `end`, holding no lease and no credit, and GET shows `waitingUntil`; without it the broadcast keeps its app\'s quietHours (WECHAT_APPS) as they are when it is created. Single messages (POST /v1/messages) are never held. The body may be up to 8 MiB. The same `idempotencyKey` (per app) with the same body answers the first broadcast (202, its id and current status) and starts no second fan-out; with a different body 409 `idempotency_key_reused`. With `dryRun: true` nothing is created (no broadcast, no job, the idempotencyKey is not taken): 200 tells how many users of the audience have a usable credit for it now (`reachable`: a formId or prepay_id for a template message, an accepted subscription to `templateId` for a subscribe message), how many do not (`unreachable`), and `estimatedSeconds` = ceil(reachable / the app\'s `sendRatePerSecond`).',
           security: [{ apiKey: [] }],
           requestBody: {
             required: true,
@@ -526,6 +542,9 @@ export function buildOpenApiDocument() {
             '409': errorResponse('`idempotency_key_reused`: the key was used with a different body'),
             '413': errorResponse('body above 8 MiB'),
             '422': errorResponse('`invalid_data` (`details.field` names the value) or `unknown_app`'),
+            '400': errorResponse(
+              '`invalid_request`: the body does not match the schema; `details.issues[].path` names the field (e.g. `quietHours.timezone` for a zone Intl does not know, `quietHours.end` for an end equal to the start)',
+            ),
             '503': errorResponse(
               '`queue_unavailable`: retry after `Retry-After` seconds. Nothing was stored, unless the request had an idempotencyKey and `details.id` names the stored broadcast (it starts once the queue is back; the retry answers it)',
             ),

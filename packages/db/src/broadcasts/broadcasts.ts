@@ -5,6 +5,16 @@ import { countBroadcastMessages } from './count-broadcast-messages.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * A daily window of wall-clock time in `timezone` (an IANA name) in which a broadcast sends
+ * nothing: from `start` (HH:MM) until before `end`, across midnight when `end` comes first.
+ */
+export interface BroadcastQuietHours {
+  start: string;
+  end: string;
+  timezone: string;
+}
+
 /** Who a broadcast goes to: every recorded user of the app, or a list of openids. */
 export type BroadcastAudience = { type: 'all' } | { type: 'openids'; openids: string[] };
 
@@ -17,6 +27,8 @@ export interface BroadcastToCreate {
   page?: string | undefined;
   audience: BroadcastAudience;
   sendAt?: Date | undefined;
+  /** the broadcast's own quiet hours, or its app's; absent: it sends at any hour */
+  quietHours?: BroadcastQuietHours | undefined;
   /** unique per app: a second create with the same key returns the first broadcast */
   idempotencyKey?: string | undefined;
   /** sha256 hex of the normalised request, to tell a replay from a conflicting reuse of the key */
@@ -43,8 +55,9 @@ interface StoredBroadcastRow {
 // Raw SQL: Prisma's create cannot say ON CONFLICT … DO NOTHING against a partial unique index.
 const INSERT = `
   INSERT INTO broadcasts (id, app_id, kind, template_id, data, page, audience, send_at,
-    idempotency_key, request_hash)
-  VALUES (minapush_uuid_v7(), $1, $2::message_kind, $3, $4::jsonb, $5, $6::jsonb, $7::timestamptz, $8, $9)
+    idempotency_key, request_hash, quiet_hours)
+  VALUES (minapush_uuid_v7(), $1, $2::message_kind, $3, $4::jsonb, $5, $6::jsonb, $7::timestamptz, $8, $9,
+    $10::jsonb)
   ON CONFLICT (app_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
   RETURNING id::text AS id, status, send_at, request_hash`;
 const FIND_BY_KEY = `
@@ -68,6 +81,7 @@ export async function createBroadcast(db: Database, input: BroadcastToCreate): P
     input.sendAt ?? null,
     input.idempotencyKey ?? null,
     input.requestHash ?? null,
+    input.quietHours === undefined ? null : JSON.stringify(input.quietHours),
   ];
   const { created, row } = await insertUnlessKeyTaken<StoredBroadcastRow>(db, {
     insert: { text: INSERT, values, name: 'minapush_create_broadcast' },
@@ -112,6 +126,10 @@ export interface BroadcastView {
   startedAt: Date | null;
   finishedAt: Date | null;
   pausedReason: string | null;
+  /** the quiet hours it keeps (its own, or its app's when it was created) */
+  quietHours: BroadcastQuietHours | null;
+  /** the end of the quiet hours its batches wait for, while they wait */
+  waitingUntil: Date | null;
 }
 
 /** A broadcast and its messages counted per status (from the indexes alone). */
@@ -145,6 +163,8 @@ export function broadcastView(
     startedAt: broadcast.startedAt,
     finishedAt: broadcast.finishedAt,
     pausedReason: broadcast.pausedReason,
+    quietHours: broadcast.quietHours as BroadcastQuietHours | null,
+    waitingUntil: broadcast.waitingUntil,
   };
 }
 

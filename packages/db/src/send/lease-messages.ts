@@ -83,7 +83,7 @@ function statement(selector: string, withAttempt: boolean): string {
       credit_id = ${CREDIT_NOW}
     FROM plan WHERE m.id = plan.id
     RETURNING m.id::text AS id, m.app_id, m.openid, m.kind, m.template_id, m.data, m.page,
-      m.emphasis_keyword, m.miniprogram_state, m.lang, m.broadcast_id::text AS broadcast_id,
+      m.emphasis_keyword, m.miniprogram_state, m.lang, m.broadcast_id::text AS broadcast_id, m.created_at,
       plan.broadcast_status, m.batch_id::text AS batch_id,
       (${CREDIT_NOW})::text AS credit_id,
       CASE WHEN plan.picked_id IS NOT NULL THEN plan.picked_kind ELSE plan.held_kind END AS credit_kind,

@@ -48,6 +48,8 @@ export interface LeasedMessage {
   history: SendHistory;
   /** the attempt recorded for its call by the lease itself (single messages), as `unknown` */
   attemptId?: bigint;
+  /** when it was stored (enqueued): the start of its send latency */
+  createdAt: Date;
 }
 
 /** A lease on one or more messages, and the fencing token every later write must present. */
@@ -85,6 +87,7 @@ export interface LeasedRow {
   unknown_with_prepay: boolean;
   token: string;
   attempt_id: string | null;
+  created_at: Date;
 }
 
 export function toLeasedMessage(row: LeasedRow): LeasedMessage {
@@ -113,5 +116,6 @@ export function toLeasedMessage(row: LeasedRow): LeasedMessage {
       unknownWithPrepayId: row.unknown_with_prepay,
     },
     ...(row.attempt_id === null ? {} : { attemptId: BigInt(row.attempt_id) }),
+    createdAt: row.created_at,
   };
 }

@@ -23,7 +23,7 @@ export const dispatcherMaintenanceCatalog = defineQueueCatalog('dispatcher-maint
       // a failed run is not retried at once: the next tick (or an operator) runs it again, and
       // every run takes up whatever the last one left
       attempts: 1,
-      removeOnComplete: { count: 100 },
+      removeOnComplete: { count: 100, age: 86_400 },
       removeOnFail: { count: 100 },
     },
   },

@@ -76,9 +76,12 @@ export function batchJob(payload: SendBatchPayload) {
 
 /**
  * Gives a send batch a live job: adds its job unless one is alive, replacing a finished one (a
- * batch stopped by its broadcast's pause completed its job; a resume needs a new one).
+ * batch stopped by its broadcast's pause completed its job; a resume needs a new one). `delayMs`:
+ * the job is due then (a batch of a broadcast its quiet hours hold).
  */
-export function ensureBatchJob(queue: Queue, payload: SendBatchPayload): Promise<boolean> {
+export function ensureBatchJob(queue: Queue, payload: SendBatchPayload, delayMs = 0): Promise<boolean> {
   const job = batchJob(payload);
-  return ensureJob(queue, payload.batchId, () => queue.add(job.name, job.data, job.opts));
+  return ensureJob(queue, payload.batchId, () =>
+    queue.add(job.name, job.data, delayMs > 0 ? { ...job.opts, delay: delayMs } : job.opts),
+  );
 }
