@@ -54,7 +54,7 @@ describe('three refresher processes', () => {
     for (let i = 0; i < 3; i += 1) startRefresherProcess(output);
 
     const readers = [h.tokenService(), h.tokenService(), h.tokenService()];
-    const first = await eventually(() => readers[0]!.peek(h.app.appId), 20_000);
+    const first = await eventually(() => readers[0]!.peek(h.app.appId), 60_000);
     await sleep(2_500); // every process has run its own scheduled checks by now
     expect(await h.fetches()).toHaveLength(1);
 
@@ -71,5 +71,5 @@ describe('three refresher processes', () => {
     expect(logs).toContain('token refresh scheduled');
     expect(logs).not.toContain(h.app.secret);
     expect(logs).not.toContain(first.accessToken);
-  }, 60_000);
+  }, 120_000);
 });
