@@ -96,9 +96,10 @@ describe('45011: WeChat says the app sends too fast', () => {
     if (!gate) throw new Error('the harness runs a dispatcher');
 
     const id = await broadcastToAll();
+    // the counter exists at 0 from the start: wait for the pause to be counted, not for its label
     await waitFor('the quota pause', async () =>
-      (await h.metrics.registry.getSingleMetricAsString('minapush_quota_pauses_total')).includes(
-        'window="per_minute"',
+      /window="per_minute"[^}]*\} [1-9]/.test(
+        await h.metrics.registry.getSingleMetricAsString('minapush_quota_pauses_total'),
       ),
     );
     const resumesAt = await clock.runOnFromPause(h, boundary);
