@@ -10,7 +10,7 @@ import type { TokenService } from '@minapush/tokens';
 import type { Queue } from 'bullmq';
 import { type Request, type RequestHandler, type Response, Router } from 'express';
 import { z } from 'zod';
-import { ResumeUnavailableError, resumeBroadcastSending } from '../broadcasts/resume-broadcast.js';
+import { resumeOrRefuse } from '../broadcasts/resume-or-refuse.js';
 import { ApiError } from '../http/api-error.js';
 import { parseRequest } from '../http/validation.js';
 import { BOARD_PATH, overviewPage, type PageContext, userPage } from './admin-pages.js';
@@ -225,29 +225,7 @@ export function createAdminRouter(deps: AdminRouterDeps): Router {
   };
   router.post('/admin/broadcasts/:id/resume', actionsAllowed, sameOriginOnly, async (req, res) => {
     const id = String(req.params.id);
-    let result: Awaited<ReturnType<typeof resumeBroadcastSending>>;
-    try {
-      result = await resumeBroadcastSending(resumeDeps, id);
-    } catch (error) {
-      if (!(error instanceof ResumeUnavailableError)) throw error;
-      const unavailable = new ApiError(
-        503,
-        'queue_unavailable',
-        'The broadcast cannot be resumed right now (the queue is unreachable); it is still paused, retry later.',
-        undefined,
-        5,
-      );
-      unavailable.cause = error;
-      throw unavailable;
-    }
-    if (!result.ok && result.reason === 'not_found') throw broadcastNotFound();
-    if (!result.ok) {
-      throw new ApiError(
-        409,
-        'not_paused',
-        `The broadcast is ${result.status}, not paused: only a paused broadcast can be resumed.`,
-      );
-    }
+    await resumeOrRefuse(resumeDeps, id, broadcastNotFound);
     res.redirect(303, '/admin');
   });
   return router;

@@ -30,7 +30,7 @@ import { DEFAULT_PAGE_LIMIT, pageCursorSchema, pageLimitSchema } from '../http/l
 import { readBody } from '../http/request-body.js';
 import { parseRequest } from '../http/validation.js';
 import { dryRunBroadcast } from './dry-run-broadcast.js';
-import { ResumeUnavailableError, resumeBroadcastSending } from './resume-broadcast.js';
+import { resumeOrRefuse } from './resume-or-refuse.js';
 
 const QUEUE_RETRY_AFTER_SECONDS = 5;
 
@@ -309,30 +309,7 @@ export function createBroadcastsRouter(deps: BroadcastsRouteDeps): Router {
   };
   router.post('/v1/broadcasts/:id/resume', deps.authenticate, async (req, res) => {
     const id = String(req.params.id);
-    let result: Awaited<ReturnType<typeof resumeBroadcastSending>>;
-    try {
-      result = await resumeBroadcastSending(resumeDeps, id);
-    } catch (error) {
-      if (!(error instanceof ResumeUnavailableError)) throw error;
-      const apiError = new ApiError(
-        503,
-        'queue_unavailable',
-        'The broadcast cannot be resumed right now (the queue is unreachable); it is still paused, retry later.',
-        undefined,
-        QUEUE_RETRY_AFTER_SECONDS,
-      );
-      apiError.cause = error;
-      throw apiError;
-    }
-    if (!result.ok) {
-      if (result.reason === 'not_found') throw notFound();
-      throw new ApiError(
-        409,
-        'not_paused',
-        `The broadcast is ${result.status}, not paused: only a paused broadcast can be resumed.`,
-        { status: result.status },
-      );
-    }
+    await resumeOrRefuse(resumeDeps, id, notFound);
     res.json({ id, status: 'running' });
   });
   return router;
