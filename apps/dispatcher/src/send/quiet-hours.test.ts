@@ -115,6 +115,16 @@ describe('quietHoursWaitMs: a zone with daylight saving time (Europe/Berlin)', (
     expect(isQuietAt(now + wait - 1, window)).toBe(true);
   });
 
+  it('waits into the next day when a jump skips all the time outside the window', () => {
+    // São Paulo's clock went from 00:00 to 01:00 on 2018-11-04: 00:08 never came that day, and at
+    // 01:00 the 00:09–00:08 window holds again, so the first minute outside is 00:08 on 2018-11-05
+    const window: QuietHours = { start: '00:09', end: '00:08', timezone: 'America/Sao_Paulo' };
+    const now = at('2018-11-03T22:06:59.999-03:00');
+    const wait = quietHoursWaitMs(now, window);
+    expect(new Date(now + wait).toISOString()).toBe('2018-11-05T02:08:00.000Z');
+    expect(wallClock(now + wait, 'America/Sao_Paulo').text).toBe('2018-11-05 00:08:00');
+  });
+
   it('holds through the repeated hour of the fall-back night as often as the clock shows it', () => {
     const window = berlin('02:00', '02:30');
     // first 02:10 (CEST, +02:00): until the first 02:30
@@ -185,8 +195,13 @@ describe('quietHoursWaitMs: properties', () => {
         expect(Number.isInteger(wait)).toBe(true);
         // a clock set back inside the window lengthens it by the hour it repeats
         // elsewhere a clock change inside the wait adds its hour, and a window that ends on a skipped
-        // minute ends at the jump: a minute of slack over a day and an hour (fast-check found 1 ms)
-        expect(wait).toBeLessThanOrEqual(window.timezone === 'Asia/Shanghai' ? DAY : DAY + HOUR + 60_000);
+        // minute ends at the jump: a minute of slack over a day and an hour (fast-check found 1 ms).
+        // When the time outside the window is an hour or less, a jump can skip all of it, and the
+        // first instant outside is the next day's (fast-check: 00:09–00:08 in São Paulo on
+        // 2018-11-04, whose clock went from 00:00 to 01:00: 25 h 1 min)
+        const outsideMinutes = (minutes(window.start) - minutes(window.end) + 24 * 60) % (24 * 60);
+        const longest = outsideMinutes <= 60 ? 2 * DAY + HOUR : DAY + HOUR + 60_000;
+        expect(wait).toBeLessThanOrEqual(window.timezone === 'Asia/Shanghai' ? DAY : longest);
         expect(isQuietAt(now + wait, window)).toBe(false);
         if (wait > 0) {
           expect(isQuietAt(now + wait - 1, window)).toBe(true);
