@@ -21,6 +21,7 @@ export const MAX_QUEUED_PUSHES = 100_000;
 /** The start of a receiver's unexpected answer kept in the listing. */
 const MAX_ANSWER_EXCERPT = 200;
 
+/** `queued` covers waiting and in flight (then `attempts` is already counted). */
 export type PushStatus = 'queued' | 'delivered' | 'failed' | 'cancelled';
 
 /** One push as `GET /__sandbox/apps/:appId/pushes` lists it; never the token or the key. */
