@@ -91,6 +91,8 @@ export class PushOutbox {
   private stopped = false;
   private draining?: Promise<void>;
   private inFlight?: AbortController;
+  /** a bulk call queues thousands of events of the same second: their time is formatted once */
+  private lastCreatedAt = { createTime: Number.NaN, iso: '' };
 
   constructor(private readonly dependencies: PushOutboxDependencies) {}
 
@@ -152,7 +154,7 @@ export class PushOutbox {
       templateId: event.templateId,
       mode: settings.mode,
       format: settings.format,
-      createdAt: new Date(event.createTime * 1000).toISOString(),
+      createdAt: this.createdAtOf(event.createTime),
       status: 'queued',
       attempts: 0,
       lastHttpStatus: null,
@@ -163,6 +165,13 @@ export class PushOutbox {
     if (this.records.length >= 2 * MAX_PUSH_RECORDS) this.records = this.records.slice(-MAX_PUSH_RECORDS);
     this.queue.push({ record, event, settings, generation: this.generation });
     this.startDraining();
+  }
+
+  private createdAtOf(createTime: number): string {
+    if (this.lastCreatedAt.createTime !== createTime) {
+      this.lastCreatedAt = { createTime, iso: new Date(createTime * 1000).toISOString() };
+    }
+    return this.lastCreatedAt.iso;
   }
 
   /** Stops for good (the app was deleted or the sandbox closes) and waits for the delivery loop to end. */
