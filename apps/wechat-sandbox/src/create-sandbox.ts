@@ -24,11 +24,15 @@ export interface CreateSandboxOptions {
   random?: () => number;
   /** an app to create at start, with the demo templates, for running minapush by hand */
   demoApp?: DemoAppCredentials;
+  /** how long a message push waits for the receiver's answer (WeChat's 5 s by default) */
+  pushTimeoutMs?: number;
 }
 
 export interface Sandbox {
   app: Express;
   state: SandboxState;
+  /** Stops the message pushes (queued ones cancelled, one in flight aborted) and waits for them. */
+  close: () => Promise<void>;
 }
 
 export const DEMO_SUBSCRIBE_TEMPLATE_ID = 'demo-subscribe-order';
@@ -53,7 +57,11 @@ interface LoggedRequest {
 /** The WeChat stand-in as an express app, with its whole state in memory. */
 export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
   const logger = options.logger ?? createLogger({ name: 'wechat-sandbox', level: 'silent' });
-  const state = new SandboxState({ now: options.now ?? Date.now, random: options.random ?? Math.random });
+  const state = new SandboxState({
+    now: options.now ?? Date.now,
+    random: options.random ?? Math.random,
+    pushTimeoutMs: options.pushTimeoutMs,
+  });
   if (options.demoApp) createDemoApp(state, options.demoApp);
 
   const app = express();
@@ -92,5 +100,5 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     }
   });
 
-  return { app, state };
+  return { app, state, close: () => state.close() };
 }

@@ -28,6 +28,17 @@ describe('FaultList', () => {
     expect(faults.nextEffect('token', random)).toBeUndefined();
   });
 
+  it("leaves subscribe_delivery to faults that name it: '*' means every call, and a delivery is none", () => {
+    const faults = new FaultList();
+    faults.add({ endpoint: '*', errcode: -1, times: 1 });
+    const always = () => 0;
+    expect(faults.nextEffect('subscribe_delivery', always)).toBeUndefined();
+    expect(faults.list()).toHaveLength(1);
+    faults.add({ endpoint: 'subscribe_delivery', times: 1 });
+    expect(faults.nextEffect('subscribe_delivery', always)).toMatchObject({ errcode: undefined });
+    expect(faults.nextEffect('subscribe_send', always)?.errcode).toBe(-1);
+  });
+
   it('lets the oldest firing fault decide and keeps faults without times until cleared', () => {
     const faults = new FaultList();
     faults.add({ endpoint: 'subscribe_send', delayMs: 50 });

@@ -1,13 +1,26 @@
-/** The WeChat endpoints a fault can target, by the names of the control API. */
+/**
+ * What a fault can target, by the names of the control API: the WeChat endpoints, and
+ * `subscribe_delivery`, WeChat's delivery of a subscribe message after its send answered errcode 0
+ * (reported by `subscribe_msg_sent_event`).
+ */
 export const FAULT_ENDPOINTS = [
   'token',
   'stable_token',
   'jscode2session',
   'template_send',
   'subscribe_send',
+  'subscribe_delivery',
 ] as const;
 
 export type FaultEndpoint = (typeof FAULT_ENDPOINTS)[number];
+
+/** Not a call anyone makes, so `'*'` (every call) leaves it alone: only a fault naming it applies. */
+const DELIVERY_ENDPOINT: FaultEndpoint = 'subscribe_delivery';
+
+function targets(fault: Fault, endpoint: FaultEndpoint): boolean {
+  if (fault.endpoint === '*') return endpoint !== DELIVERY_ENDPOINT;
+  return fault.endpoint === endpoint;
+}
 
 export interface FaultSpec {
   endpoint: FaultEndpoint | '*';
@@ -67,7 +80,7 @@ export class FaultList {
    */
   nextEffect(endpoint: FaultEndpoint, random: () => number): FaultEffect | undefined {
     for (const fault of this.faults) {
-      if (fault.endpoint !== '*' && fault.endpoint !== endpoint) continue;
+      if (!targets(fault, endpoint)) continue;
       if (fault.remaining !== undefined) fault.remaining -= 1;
       const fires = random() < (fault.probability ?? 1);
       if (fires) {

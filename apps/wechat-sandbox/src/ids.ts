@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 
 /** Random identifiers shaped like WeChat's, so clients' length and charset assumptions get exercised. */
 
@@ -41,4 +41,17 @@ export function newFormId(): string {
 
 export function newPrepayId(): string {
   return `wx${alphanumeric(32)}`;
+}
+
+/**
+ * The mini-program's original id (`gh_` and 12 hex digits), WeChat's `ToUserName` on pushes. Derived
+ * from the appId so that it stays the same for an app across sandbox restarts.
+ */
+export function originalIdOf(appId: string): string {
+  return `gh_${createHash('sha1').update(appId, 'utf8').digest('hex').slice(0, 12)}`;
+}
+
+/** WeChat's push nonces are decimal numbers of about ten digits. */
+export function newPushNonce(): string {
+  return String(randomInt(1_000_000_000, 2 ** 47));
 }

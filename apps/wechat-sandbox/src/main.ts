@@ -6,10 +6,10 @@ import { createSandbox } from './create-sandbox.js';
 
 const config = loadConfigOrExit('wechat-sandbox', loadConfig);
 const logger = createLogger({ name: 'wechat-sandbox', level: config.LOG_LEVEL });
-const { app } = createSandbox({ logger, demoApp: config.SANDBOX_DEMO_APP });
+const sandbox = createSandbox({ logger, demoApp: config.SANDBOX_DEMO_APP });
 
 // express 5 calls back with the error too (the 'error' listener below reports it)
-const server = app.listen(config.SANDBOX_PORT, config.HOST, (error?: Error) => {
+const server = sandbox.app.listen(config.SANDBOX_PORT, config.HOST, (error?: Error) => {
   if (error) return;
   const { port } = server.address() as AddressInfo;
   logger.info(
@@ -25,8 +25,11 @@ server.on('error', (error) => {
 
 function shutDown(signal: NodeJS.Signals): void {
   logger.info({ signal }, 'WeChat sandbox stopping');
-  server.close(() => process.exit(0));
-  // Keep-alive connections would hold close() open; the sandbox has nothing to drain.
+  server.close(() => {
+    // Pending message pushes are cancelled, not delivered: a stopped WeChat pushes nothing.
+    void sandbox.close().then(() => process.exit(0));
+  });
+  // Keep-alive connections would hold close() open; the sandbox has nothing else to drain.
   server.closeAllConnections();
 }
 

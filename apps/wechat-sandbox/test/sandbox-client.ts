@@ -24,11 +24,13 @@ export async function startSandbox(options: CreateSandboxOptions = {}): Promise<
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     sandbox,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      await sandbox.close();
+    },
   };
 }
 

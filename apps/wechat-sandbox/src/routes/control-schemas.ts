@@ -45,11 +45,42 @@ export const newFormIdsSchema = z.strictObject({
   count: countSchema,
 });
 
+/** false: change the credits without pushing the event (e.g. to test a client-report-only path) */
+const pushFlagSchema = z.boolean().default(true);
+
 export const newSubscriptionSchema = z.strictObject({
   openid: openidSchema,
   templateId: templateIdSchema,
   count: countSchema,
+  status: z.enum(['accept', 'reject']).default('accept'),
+  push: pushFlagSchema,
 });
+
+export const subscriptionTurnOffSchema = z.strictObject({
+  openid: openidSchema,
+  templateId: templateIdSchema,
+  status: z.enum(['reject', 'ban']).default('reject'),
+  push: pushFlagSchema,
+});
+
+/** The console's rules: a Token of 3–32 letters and digits, an EncodingAESKey of 43. */
+export const pushSettingsSchema = z
+  .strictObject({
+    url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).max(2048),
+    token: z
+      .string()
+      .regex(/^[A-Za-z0-9]{3,32}$/, 'must be 3–32 letters and digits, as the mini-program console requires'),
+    encodingAesKey: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]{43}$/, 'must be 43 letters and digits, as the mini-program console generates')
+      .optional(),
+    mode: z.enum(['plaintext', 'compatible', 'secure']),
+    format: z.enum(['xml', 'json']),
+  })
+  .refine((settings) => settings.mode === 'plaintext' || settings.encodingAesKey !== undefined, {
+    message: 'is required in the compatible and secure modes',
+    path: ['encodingAesKey'],
+  });
 
 const bulkOpenidsSchema = z.array(openidSchema).min(1).max(MAX_BULK_OPENIDS);
 const bulkCountSchema = z.number().int().min(1).max(MAX_BULK_COUNT).default(1);
@@ -70,6 +101,7 @@ export const bulkSubscriptionsSchema = z
     openids: bulkOpenidsSchema,
     templateId: templateIdSchema,
     count: bulkCountSchema,
+    push: pushFlagSchema,
   })
   .refine(withinBulkCredits, { message: bulkCreditsMessage, path: ['count'] });
 
@@ -94,11 +126,18 @@ export const newFaultSchema = z
   })
   .refine(
     (fault) =>
+      fault.endpoint === 'subscribe_delivery' ||
       fault.errcode !== undefined ||
       fault.httpStatus !== undefined ||
       fault.delayMs !== undefined ||
       fault.dropReply,
     'give at least one effect: errcode, httpStatus, delayMs or dropReply',
+  )
+  .refine(
+    (fault) =>
+      fault.endpoint !== 'subscribe_delivery' ||
+      (fault.httpStatus === undefined && fault.delayMs === undefined && fault.dropReply === undefined),
+    'subscribe_delivery takes only errcode (the ErrorCode of the sent event), times and probability',
   )
   .refine(
     (fault) => !(fault.dropReply && (fault.errcode !== undefined || fault.httpStatus !== undefined)),

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { ControlApiError, ControlRequestInvalidError, ControlRouteNotFoundError } from '../control-errors.js';
 import { clientErrorStatus } from '../http/wechat-body.js';
 import { newOpenid } from '../ids.js';
-import { acceptSubscription, createFormIds } from '../rules/credits.js';
+import { answerSubscribeDialog, createFormIds, turnOffSubscription } from '../rules/credits.js';
 import { createLoginCode } from '../rules/login.js';
 import { describeApp } from '../state/describe-app.js';
 import type { SandboxState } from '../state/sandbox-state.js';
@@ -17,6 +17,8 @@ import {
   newFormIdsSchema,
   newSubscriptionSchema,
   newUserSchema,
+  pushSettingsSchema,
+  subscriptionTurnOffSchema,
   templateSchema,
 } from './control-schemas.js';
 
@@ -96,8 +98,15 @@ export function controlRoutes(state: SandboxState): Router {
   router.post('/apps/:appId/subscriptions', (req: Request<{ appId: string }>, res: Response) => {
     const app = state.requireApp(req.params.appId);
     const input = parse(newSubscriptionSchema, req.body);
-    const credits = acceptSubscription(app, input.openid, input.templateId, input.count);
+    const credits = answerSubscribeDialog(app, input);
     res.status(201).json({ templateId: input.templateId, credits });
+  });
+
+  router.post('/apps/:appId/subscriptions/turn-off', (req: Request<{ appId: string }>, res: Response) => {
+    const app = state.requireApp(req.params.appId);
+    const input = parse(subscriptionTurnOffSchema, req.body);
+    const creditsDropped = turnOffSubscription(app, input);
+    res.json({ templateId: input.templateId, status: input.status, creditsDropped });
   });
 
   // Bulk set-up for benchmarks and large tests: the single routes' effects, for many users in one call.
@@ -121,9 +130,16 @@ export function controlRoutes(state: SandboxState): Router {
     const input = parse(bulkSubscriptionsSchema, req.body);
     // Registering first makes a kind conflict refuse the whole call before any user is credited.
     app.registerTemplate(input.templateId, 'subscribe');
+    // Each user's popup events are only queued here: delivery happens after the answer.
     const subscriptions = input.openids.map((openid) => ({
       openid,
-      credits: acceptSubscription(app, openid, input.templateId, input.count),
+      credits: answerSubscribeDialog(app, {
+        openid,
+        templateId: input.templateId,
+        status: 'accept',
+        count: input.count,
+        push: input.push,
+      }),
     }));
     res.status(201).json({ templateId: input.templateId, subscriptions });
   });
@@ -137,6 +153,23 @@ export function controlRoutes(state: SandboxState): Router {
         (query.kind === undefined || delivery.kind === query.kind),
     );
     res.json({ deliveries });
+  });
+
+  router.put('/apps/:appId/push', (req: Request<{ appId: string }>, res: Response) => {
+    const app = state.requireApp(req.params.appId);
+    const settings = parse(pushSettingsSchema, req.body);
+    app.pushes.configure(settings);
+    // The token and the key are never answered back.
+    res.json({ url: settings.url, mode: settings.mode, format: settings.format, originalId: app.originalId });
+  });
+
+  router.delete('/apps/:appId/push', (req: Request<{ appId: string }>, res: Response) => {
+    state.requireApp(req.params.appId).pushes.unconfigure();
+    res.status(204).end();
+  });
+
+  router.get('/apps/:appId/pushes', (req: Request<{ appId: string }>, res: Response) => {
+    res.json({ pushes: state.requireApp(req.params.appId).pushes.list() });
   });
 
   router.get('/apps/:appId/token-fetches', (req: Request<{ appId: string }>, res: Response) => {

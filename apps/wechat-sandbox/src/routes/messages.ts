@@ -61,7 +61,7 @@ export function messageRoutes(state: SandboxState): Router {
           const authorised = checkAccessToken(app, token);
           if (!authorised.ok) return authorised;
           const body = readWechatBody(req, subscribeSendBodySchema);
-          return body.ok ? sendSubscribeMessage(app, body.value, nextMsgid) : body;
+          return body.ok ? sendSubscribeMessage(app, body.value, nextMsgid, state.random) : body;
         },
       });
     },

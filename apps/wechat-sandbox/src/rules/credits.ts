@@ -32,14 +32,63 @@ export function createFormIds(
   return created;
 }
 
-/** The user tapped `accept` for `templateId` `count` times; answers the credits they now hold. */
-export function acceptSubscription(
-  app: SandboxApp,
-  openid: string,
-  templateId: string,
-  count: number,
-): number {
+export interface SubscribeDialogAnswer {
+  openid: string;
+  templateId: string;
+  /** what the user tapped in the `wx.requestSubscribeMessage` dialog */
+  status: 'accept' | 'reject';
+  /** how many times the dialog was answered this way */
+  count: number;
+  /** false: change the credits without pushing the popup events */
+  push: boolean;
+}
+
+/**
+ * The user answered the subscribe dialog `count` times: each `accept` is one credit, and each answer
+ * is one `subscribe_msg_popup_event` (when the app pushes). Answers the credits the user now holds.
+ */
+export function answerSubscribeDialog(app: SandboxApp, answer: SubscribeDialogAnswer): number {
+  const { openid, templateId } = answer;
   app.registerTemplate(templateId, 'subscribe');
   app.ensureUser(openid);
-  return app.addSubscribeCredits(openid, templateId, count);
+  const credits =
+    answer.status === 'accept'
+      ? app.addSubscribeCredits(openid, templateId, answer.count)
+      : app.subscribeCreditsOf(openid, templateId);
+  if (answer.push) {
+    const createTime = app.nowSeconds();
+    for (let tap = 0; tap < answer.count; tap += 1) {
+      app.pushes.enqueue({ type: 'popup', openid, templateId, status: answer.status, createTime });
+    }
+  }
+  return credits;
+}
+
+export interface SubscriptionTurnOff {
+  openid: string;
+  templateId: string;
+  status: 'reject' | 'ban';
+  push: boolean;
+}
+
+/**
+ * The user turned the template off in the mini-program's settings: the credits they held for it are
+ * gone (later sends answer 43101) and WeChat pushes `subscribe_msg_change_event`. Answers how many
+ * credits were dropped.
+ */
+export function turnOffSubscription(app: SandboxApp, turnOff: SubscriptionTurnOff): number {
+  const { openid, templateId } = turnOff;
+  app.registerTemplate(templateId, 'subscribe');
+  app.ensureUser(openid);
+  const dropped = app.dropSubscribeCredits(openid, templateId);
+  if (turnOff.push) {
+    app.pushes.enqueue({
+      type: 'change',
+      openid,
+      templateId,
+      status: turnOff.status,
+      createTime: app.nowSeconds(),
+    });
+  }
+  return dropped;
 }

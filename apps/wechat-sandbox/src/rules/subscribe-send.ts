@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { SandboxApp } from '../state/app-state.js';
-import { fail, WechatErrcode, type WechatOutcome } from '../wechat-errors.js';
+import { fail, WechatErrcode, type WechatOutcome, wechatFailure } from '../wechat-errors.js';
 import { checkDailySendLimit, checkMessageTarget, deliver, type SendAnswer } from './message-checks.js';
 import { checkSubscribeData } from './subscribe-value-rules.js';
 
@@ -19,6 +19,14 @@ export const subscribeSendBodySchema = z.object({
 
 export type SubscribeSendBody = z.infer<typeof subscribeSendBodySchema>;
 
+/**
+ * The `ErrorCode` of a failed delivery when a `subscribe_delivery` fault names none. WeChat documents
+ * only 0 (`success`) and no failure codes, so this one is the sandbox's choice (the code
+ * `@minapush/wechat/push`'s tests use for a failed delivery); `ErrorStatus` is "fail: " and the code's
+ * errmsg.
+ */
+export const SANDBOX_DELIVERY_FAILURE_CODE = 10005;
+
 function isOneOf<T extends string>(options: readonly T[], value: string): value is T {
   return (options as readonly string[]).includes(value);
 }
@@ -27,10 +35,25 @@ function isOneOf<T extends string>(options: readonly T[], value: string): value 
  * A subscribe message, paid for with one accepted credit of that user for that template. Every
  * check runs before the credit is spent, so a rejected message costs the user nothing.
  */
+/**
+ * Whether WeChat's delivery of an accepted message fails, by the app's `subscribe_delivery` faults;
+ * the failure is reported only by the sent event, never by the send's answer.
+ */
+function deliveryFailure(
+  app: SandboxApp,
+  random: () => number,
+): { errorCode: number; errorStatus: string } | undefined {
+  const effect = app.faults.nextEffect('subscribe_delivery', random);
+  if (effect === undefined) return undefined;
+  const errorCode = effect.errcode ?? SANDBOX_DELIVERY_FAILURE_CODE;
+  return { errorCode, errorStatus: `fail: ${wechatFailure(errorCode).errmsg}` };
+}
+
 export function sendSubscribeMessage(
   app: SandboxApp,
   body: SubscribeSendBody,
   nextMsgid: () => number,
+  random: () => number,
 ): WechatOutcome<SendAnswer> {
   const target = checkMessageTarget(app, body, 'subscribe');
   if (!target.ok) return target;
@@ -49,7 +72,8 @@ export function sendSubscribeMessage(
   if (app.subscribeCreditsOf(openid, templateId) <= 0) return fail(WechatErrcode.userRefused);
 
   app.spendSubscribeCredit(openid, templateId);
-  return deliver(app, nextMsgid(), {
+  const failure = deliveryFailure(app, random);
+  const sent = deliver(app, nextMsgid(), {
     kind: 'subscribe',
     openid,
     templateId,
@@ -57,5 +81,18 @@ export function sendSubscribeMessage(
     page: body.page,
     miniprogramState,
     lang,
+    deliveryError: failure,
   });
+  if (sent.ok) {
+    app.pushes.enqueue({
+      type: 'sent',
+      openid,
+      templateId,
+      msgid: sent.value.msgid,
+      errorCode: failure?.errorCode ?? 0,
+      errorStatus: failure?.errorStatus ?? 'success',
+      createTime: app.nowSeconds(),
+    });
+  }
+  return sent;
 }

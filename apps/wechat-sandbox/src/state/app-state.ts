@@ -1,6 +1,8 @@
 import { AppClock } from '../clock.js';
 import { TemplateKindConflictError } from '../control-errors.js';
 import { FaultList } from '../faults.js';
+import { originalIdOf } from '../ids.js';
+import { PushOutbox } from '../push/push-outbox.js';
 import { DailyCounter, MinuteCounter } from './counters.js';
 
 export type TemplateKind = 'template' | 'subscribe';
@@ -79,6 +81,8 @@ export interface Delivery {
   miniprogramState?: string;
   lang?: string;
   at: string;
+  /** set when a `subscribe_delivery` fault made WeChat fail to deliver after answering errcode 0 */
+  deliveryError?: { errorCode: number; errorStatus: string };
 }
 
 /** One call to a token endpoint that passed the fault stage; the token itself is never recorded here. */
@@ -96,6 +100,8 @@ export interface AppStateDependencies {
   baseNow: () => number;
   /** makes a new access_token and records that it belongs to this app */
   mintToken: (app: SandboxApp) => string;
+  /** how long a message push waits for the receiver's answer */
+  pushTimeoutMs: number;
 }
 
 /** Everything the sandbox knows about one mini-program, all of it in memory. */
@@ -110,6 +116,9 @@ export class SandboxApp {
   readonly deliveries: Delivery[] = [];
   readonly tokenFetchLog: TokenFetch[] = [];
   readonly faults = new FaultList();
+  /** the mini-program's original id (`gh_…`), `ToUserName` of its pushes */
+  readonly originalId: string;
+  readonly pushes: PushOutbox;
   readonly classic: TokenSlot = {};
   readonly stable: TokenSlot = {};
   /** every token this app ever issued, so that deleting the app forgets them */
@@ -134,6 +143,18 @@ export class SandboxApp {
     private readonly dependencies: AppStateDependencies,
   ) {
     this.clock = new AppClock(dependencies.baseNow);
+    this.originalId = originalIdOf(settings.appId);
+    this.pushes = new PushOutbox({
+      appId: settings.appId,
+      originalId: this.originalId,
+      now: () => this.now(),
+      timeoutMs: dependencies.pushTimeoutMs,
+    });
+  }
+
+  /** The app's clock in whole seconds: WeChat's `CreateTime` and push `timestamp`. */
+  nowSeconds(): number {
+    return Math.floor(this.now() / 1000);
   }
 
   get appId(): string {
@@ -180,6 +201,13 @@ export class SandboxApp {
   addSubscribeCredits(openid: string, templateId: string, count: number): number {
     const credits = this.subscribeCreditsOf(openid, templateId) + count;
     this.subscribeCredits.set(subscribeCreditKey(openid, templateId), credits);
+    return credits;
+  }
+
+  /** The user turned the template off: every credit they held for it is gone; answers how many. */
+  dropSubscribeCredits(openid: string, templateId: string): number {
+    const credits = this.subscribeCreditsOf(openid, templateId);
+    this.subscribeCredits.delete(subscribeCreditKey(openid, templateId));
     return credits;
   }
 

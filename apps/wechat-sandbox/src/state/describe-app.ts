@@ -6,6 +6,7 @@ export function describeApp(app: SandboxApp) {
   const { counters, settings } = app;
   return {
     appId: app.appId,
+    originalId: app.originalId,
     pages: settings.pages ?? null,
     templates: [...app.templates].map(([id, kind]) => ({ id, kind })),
     dailyTokenLimit: settings.dailyTokenLimit,
@@ -30,5 +31,6 @@ export function describeApp(app: SandboxApp) {
       sends: { template: counters.sends.template.today(now), subscribe: counters.sends.subscribe.today(now) },
     },
     faults: app.faults.list().map((fault) => ({ ...fault })),
+    push: app.pushes.describe() ?? null,
   };
 }

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { SandboxAppExistsError, SandboxAppNotFoundError } from '../control-errors.js';
 import { newAccessToken, newAppId, newAppSecret } from '../ids.js';
+import { PUSH_TIMEOUT_MS } from '../push/push-outbox.js';
 import { type AppSettings, DEFAULT_DAILY_TOKEN_LIMIT, SandboxApp, type TemplateKind } from './app-state.js';
 
 export interface NewAppInput {
@@ -16,6 +17,8 @@ export interface NewAppInput {
 export interface SandboxStateOptions {
   now: () => number;
   random: () => number;
+  /** how long a message push waits for the receiver (WeChat's 5 s when absent) */
+  pushTimeoutMs?: number;
 }
 
 /** The sandbox's whole memory: its apps and which app issued each access_token. */
@@ -25,10 +28,14 @@ export class SandboxState {
   private lastMsgid: number;
   readonly random: () => number;
   private readonly baseNow: () => number;
+  private readonly pushTimeoutMs: number;
+  /** deleted apps whose push loops are still winding down, awaited by `close` */
+  private readonly stoppingPushes = new Set<Promise<void>>();
 
   constructor(options: SandboxStateOptions) {
     this.baseNow = options.now;
     this.random = options.random;
+    this.pushTimeoutMs = options.pushTimeoutMs ?? PUSH_TIMEOUT_MS;
     // WeChat msgids are large integers; start high so clients cannot get away with small ints.
     this.lastMsgid = 2_000_000_000_000 + randomInt(1_000_000_000);
   }
@@ -51,6 +58,7 @@ export class SandboxState {
         this.tokenOwners.set(token, owner);
         return token;
       },
+      pushTimeoutMs: this.pushTimeoutMs,
     });
     for (const template of input.templates ?? []) app.registerTemplate(template.id, template.kind);
     this.apps.set(appId, app);
@@ -72,6 +80,13 @@ export class SandboxState {
     const app = this.requireApp(appId);
     for (const token of app.issuedTokens) this.tokenOwners.delete(token);
     this.apps.delete(appId);
+    const stopping = app.pushes.stop().finally(() => this.stoppingPushes.delete(stopping));
+    this.stoppingPushes.add(stopping);
+  }
+
+  /** Stops every app's pushes (queued ones are cancelled, one in flight aborted) and waits for them. */
+  async close(): Promise<void> {
+    await Promise.all([...[...this.apps.values()].map((app) => app.pushes.stop()), ...this.stoppingPushes]);
   }
 
   /** The app that issued `token`, whether or not the token is still accepted. */
