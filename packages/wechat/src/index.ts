@@ -61,6 +61,12 @@ export {
   validateSubscribeData,
 } from './subscribe-value-rules.js';
 export {
+  type SubscribeTemplate,
+  type SubscribeTemplateKey,
+  type SubscribeType,
+  templateKeyKind,
+} from './subscribe-templates.js';
+export {
   MAX_TEMPLATE_DATA_KEY_LENGTH,
   MAX_TEMPLATE_DATA_KEYS,
   MAX_TEMPLATE_DATA_VALUE_LENGTH,
