@@ -21,7 +21,11 @@ import {
   tokenReplySchema,
 } from './replies.js';
 import { scrubCredentials } from './scrub-credentials.js';
-import { type SubscribeTemplate, templateListReplySchema, toSubscribeTemplates } from './subscribe-templates.js';
+import {
+  type SubscribeTemplate,
+  templateListReplySchema,
+  toSubscribeTemplates,
+} from './subscribe-templates.js';
 import { normaliseTemplateData, type TemplateDataInput, type WireTemplateData } from './template-data.js';
 
 /** Every call's outcome: a value, or a classified error. Calls never throw. */

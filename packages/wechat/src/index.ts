@@ -54,18 +54,18 @@ export { WechatUnavailableError } from './errors/wechat-unavailable-error.js';
 export { HELD_BACK } from './exchange.js';
 export { startOfNextChinaDay, startOfNextMinute } from './quota-windows.js';
 export {
+  type SubscribeTemplate,
+  type SubscribeTemplateKey,
+  type SubscribeType,
+  templateKeyKind,
+} from './subscribe-templates.js';
+export {
   SUBSCRIBE_VALUE_RULES,
   type SubscribeDataVerdict,
   type SubscribeKeyPrefix,
   subscribeKeyPrefix,
   validateSubscribeData,
 } from './subscribe-value-rules.js';
-export {
-  type SubscribeTemplate,
-  type SubscribeTemplateKey,
-  type SubscribeType,
-  templateKeyKind,
-} from './subscribe-templates.js';
 export {
   MAX_TEMPLATE_DATA_KEY_LENGTH,
   MAX_TEMPLATE_DATA_KEYS,

@@ -62,7 +62,9 @@ export function toSubscribeTemplates(reply: z.infer<typeof templateListReplySche
     for (const entry of template.keywordEnumValueList ?? []) {
       enums.set(keyNamedBy(entry.keywordCode), entry.enumValueList);
     }
-    const names = [...new Set([...template.content.matchAll(CONTENT_KEY)].map((match) => match[1] as string))];
+    const names = [
+      ...new Set([...template.content.matchAll(CONTENT_KEY)].map((match) => match[1] as string)),
+    ];
     const keys = names.map((name): SubscribeTemplateKey => {
       const enumValues = enums.get(name);
       const key: SubscribeTemplateKey = { name, kind: templateKeyKind(name) };
