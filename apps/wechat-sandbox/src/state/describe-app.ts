@@ -7,7 +7,7 @@ export function describeApp(app: SandboxApp) {
   return {
     appId: app.appId,
     pages: settings.pages ?? null,
-    templates: [...app.templates].map(([id, kind]) => ({ id, kind })),
+    templates: [...app.templates].map(([id, kind]) => ({ id, kind, ...app.subscribeTemplates.get(id) })),
     dailyTokenLimit: settings.dailyTokenLimit,
     dailySendLimit: { template: app.dailySendLimit('template'), subscribe: app.dailySendLimit('subscribe') },
     perMinuteLimit: settings.perMinuteLimit ?? null,
@@ -21,6 +21,8 @@ export function describeApp(app: SandboxApp) {
     sends: counters.sends.template.total() + counters.sends.subscribe.total(),
     sendsByKind: { template: counters.sends.template.total(), subscribe: counters.sends.subscribe.total() },
     calls: { ...counters.sendCalls },
+    /** calls to gettemplate (`/wxaapi/newtmpl/gettemplate`) */
+    templateListCalls: counters.templateListCalls,
     today: {
       tokenFetches: {
         classic: counters.classicFetches.today(now),
