@@ -127,13 +127,19 @@ export function createTemplateRegistry(r: TemplateRegistryResources) {
 
   /**
    * A sync for a send that named an unknown template: joins one in progress, else starts one only
-   * if no process started one within the window. Undefined: none ran (the window was taken).
+   * if no process started one within the window (`window_taken`: none ran). Without Redis no sync
+   * can be rate-limited, so none runs (`no_redis`).
    */
-  async function syncOnDemand(appId: string): Promise<TemplateSyncOutcome | undefined> {
+  async function syncOnDemand(appId: string): Promise<TemplateSyncOutcome | 'window_taken' | 'no_redis'> {
     const running = inFlight.get(appId);
     if (running) return running;
-    const taken = await r.redis.set(r.keys.templateSyncWindow(appId), String(now()), 'PX', windowMs, 'NX');
-    if (taken !== 'OK') return undefined;
+    let taken: string | null;
+    try {
+      taken = await r.redis.set(r.keys.templateSyncWindow(appId), String(now()), 'PX', windowMs, 'NX');
+    } catch {
+      return 'no_redis';
+    }
+    if (taken !== 'OK') return 'window_taken';
     return sync(appId, 'unknown_template');
   }
 
@@ -153,7 +159,9 @@ export function createTemplateRegistry(r: TemplateRegistryResources) {
       const verdict = checkSubscribeRequest(await read(appId), request);
       if (verdict.ok || verdict.reason !== 'unknown_template') return { ...verdict, syncedOnDemand: false };
       const synced = await syncOnDemand(appId);
-      if (!synced) return { ...verdict, syncedOnDemand: false };
+      if (synced === 'window_taken') return { ...verdict, syncedOnDemand: false };
+      // the template may be new, and the list cannot be read again now: the send passes unvalidated
+      if (synced === 'no_redis') return { ok: true, validated: false, syncedOnDemand: false };
       return { ...checkSubscribeRequest(await read(appId), request), syncedOnDemand: true };
     },
   };
