@@ -38,6 +38,8 @@ export const EXPECTED_TABLES = [
   'message_attempts',
   'broadcasts',
   'access_token_fetches',
+  'subscribe_templates',
+  'template_syncs',
   '_prisma_migrations',
 ];
 

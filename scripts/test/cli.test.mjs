@@ -305,11 +305,20 @@ describe.skipIf(process.platform === 'win32')('the minapush command line against
     expect(result.stdout).toContain(`broadcast ${broadcastId}`);
   });
 
-  it('a route this server lacks is named, not a bare 404: templates', async () => {
-    // GET /v1/apps/:appId/templates comes with a later issue; until then the CLI says so
-    const result = await minapush(['templates', '--app', DEMO_APP_ID], { env: cliEnv });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('this server does not list templates yet');
+  it("templates --sync reads the app's subscribe templates from WeChat (the sandbox) and lists them", async () => {
+    const synced = await minapush(['templates', '--app', DEMO_APP_ID, '--sync'], { env: cliEnv });
+    expect(synced.code, synced.stderr).toBe(0);
+    expect(synced.stdout).toContain('demo-subscribe-order');
+    expect(synced.stdout).toContain('synced from WeChat');
+    // the legacy template is not WeChat's to list (its list API is retired)
+    expect(synced.stdout).not.toContain('demo-template-order');
+    const listed = await minapush(['templates', '--app', DEMO_APP_ID, '--json'], { env: cliEnv });
+    expect(listed.code, listed.stderr).toBe(0);
+    const document = JSON.parse(listed.stdout);
+    expect(document.registry).toBe('synced');
+    expect(document.items).toEqual([
+      expect.objectContaining({ templateId: 'demo-subscribe-order', kind: 'subscribe', keys: [] }),
+    ]);
   });
 
   it.skipIf(!hasScript)('in a terminal, --watch draws a live bar (captured under script)', async () => {

@@ -20,6 +20,14 @@ describe('loadConfig', () => {
     );
   });
 
+  it('syncs the subscribe templates every 10 minutes by default; TEMPLATE_SYNC_CRON sets when', () => {
+    expect(loadConfig(minimal).templateSync).toEqual({ cron: '*/10 * * * *' });
+    expect(loadConfig({ ...minimal, TEMPLATE_SYNC_CRON: '*/2 * * * *' }).templateSync).toEqual({
+      cron: '*/2 * * * *',
+    });
+    expect(() => loadConfig({ ...minimal, TEMPLATE_SYNC_CRON: 'often' })).toThrow(/TEMPLATE_SYNC_CRON/);
+  });
+
   it('runs housekeeping at 03:00 China time and keeps 30 days by default; both can be set', () => {
     expect(loadConfig(minimal).housekeeping).toEqual({ cron: '0 3 * * *', retentionDays: 30 });
     expect(

@@ -53,6 +53,8 @@ const environmentSchema = z
     SHUTDOWN_TIMEOUT_MS: count(100, 300_000).default(10_000),
     // when housekeeping runs (China time): minute hour day-of-month month day-of-week
     HOUSEKEEPING_CRON: cronSchema.default('0 3 * * *'),
+    // when every app's subscribe templates are read from WeChat into the template registry
+    TEMPLATE_SYNC_CRON: cronSchema.default('*/10 * * * *'),
     RETENTION_DAYS: retentionDaysSchema,
   })
   .superRefine((env, ctx) => {
@@ -90,6 +92,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
     jobLockMs: parsed.JOB_LOCK_MS,
     housekeeping: { cron: parsed.HOUSEKEEPING_CRON, retentionDays: parsed.RETENTION_DAYS },
+    templateSync: { cron: parsed.TEMPLATE_SYNC_CRON },
   };
 }
 

@@ -17,7 +17,9 @@ import {
   RECONCILE_SCHEDULER_ID,
   type Redis,
   redisKeys,
+  TEMPLATE_SYNC_SCHEDULER_ID,
 } from '@minapush/queues';
+import type { TemplateRegistryService } from '@minapush/templates';
 import type { TokenService } from '@minapush/tokens';
 import { DelayedError, type Job, RateLimitError, type Worker } from 'bullmq';
 import { fanOutBroadcast } from './broadcasts/fan-out-broadcast.js';
@@ -76,9 +78,22 @@ export interface DispatcherOptions {
     /** only these apps' rows (a test, a database shared with other deployments); every app's when absent */
     appIds?: readonly string[];
   };
+  /**
+   * the template registry's syncs: every app's at start and on `cron` (TEMPLATE_SYNC_CRON, China
+   * time); no syncs when absent
+   */
+  templateSync?: {
+    cron: string;
+    registry: Pick<TemplateRegistryService, 'sync'>;
+    /** how long to wait before trying a start-up sync again while there is no token yet (default 10 s) */
+    startRetryMs?: number;
+  };
   lockDurationMs?: number;
   now?: () => number;
 }
+
+/** Start-up syncs tried while the token-refresher has not stored a token yet: about a minute. */
+const START_SYNC_ATTEMPTS = 6;
 
 /** What one dispatcher process runs: both lanes of every app, fan-outs, the reconciler and housekeeping. */
 export function startDispatcher(options: DispatcherOptions) {
@@ -288,6 +303,13 @@ export function startDispatcher(options: DispatcherOptions) {
           // the run logs its one line itself; a tick that found a run in progress took its report
           return outcome.ok ? { ranHere: outcome.ranHere, ...outcome.report } : outcome;
         },
+        'template-sync': async () => {
+          const registry = options.templateSync?.registry;
+          if (!registry) return { skipped: true };
+          // each outcome is logged, recorded and counted by the registry (onSync)
+          const outcomes = await Promise.all(options.apps.map((app) => registry.sync(app.appId, 'schedule')));
+          return { synced: outcomes.filter((outcome) => outcome.ok).length, apps: outcomes.length };
+        },
         reconcile: async () => {
           const report = await reconcile({
             db: options.db,
@@ -336,6 +358,17 @@ export function startDispatcher(options: DispatcherOptions) {
       { pattern: options.housekeeping.cron, tz: HOUSEKEEPING_TIMEZONE },
       { name: 'housekeeping', data: {}, opts: dispatcherMaintenanceCatalog.jobs.housekeeping.options },
     );
+  const templateSync = options.templateSync;
+  const templateSyncSchedule = (cron: string) =>
+    queues.maintenance.upsertJobScheduler(
+      TEMPLATE_SYNC_SCHEDULER_ID,
+      { pattern: cron, tz: HOUSEKEEPING_TIMEZONE },
+      {
+        name: 'template-sync',
+        data: {},
+        opts: dispatcherMaintenanceCatalog.jobs['template-sync'].options,
+      },
+    );
   const ensureSchedule = async (atStart: boolean) => {
     try {
       if (!(await queues.maintenance.getJobScheduler(RECONCILE_SCHEDULER_ID))) {
@@ -348,11 +381,34 @@ export function startDispatcher(options: DispatcherOptions) {
       if (atStart || !(await queues.maintenance.getJobScheduler(HOUSEKEEPING_SCHEDULER_ID))) {
         await housekeepingSchedule();
       }
+      if (
+        templateSync &&
+        (atStart || !(await queues.maintenance.getJobScheduler(TEMPLATE_SYNC_SCHEDULER_ID)))
+      ) {
+        await templateSyncSchedule(templateSync.cron);
+      }
     } catch (error) {
       logger.warn({ err: error }, 'maintenance schedules (reconciler, housekeeping) not checked');
     }
   };
   const scheduled = ensureSchedule(true);
+  // At start every app's templates are read at once; the token-refresher may not have stored a
+  // token yet when both start together, so that one failure is tried again for about a minute.
+  if (templateSync) {
+    const retryMs = templateSync.startRetryMs ?? 10_000;
+    const syncAtStart = async (appId: string) => {
+      for (let attempt = 1; attempt <= START_SYNC_ATTEMPTS && !shutdown.signal.aborted; attempt += 1) {
+        const outcome = await templateSync.registry.sync(appId, 'start');
+        if (outcome.ok || outcome.reason !== 'no_token') return;
+        await new Promise((resolve) => setTimeout(resolve, retryMs).unref());
+      }
+    };
+    for (const app of options.apps) {
+      syncAtStart(app.appId).catch((error: unknown) =>
+        logger.warn({ err: error, appId: app.appId }, 'subscribe templates not synced at start'),
+      );
+    }
+  }
   const scheduleWatch = setInterval(() => void ensureSchedule(false), options.reconcileIntervalMs);
   scheduleWatch.unref();
 

@@ -1,7 +1,8 @@
 import { loadConfigOrExit, localUrl } from '@minapush/config';
 import { createDatabase } from '@minapush/db';
 import { createLogger } from '@minapush/logger';
-import { createRedisConnection } from '@minapush/queues';
+import { createRedisConnection, redisKeys } from '@minapush/queues';
+import { createTemplateRegistry } from '@minapush/templates';
 import { createTokenService, logTokenEvent } from '@minapush/tokens';
 import { createWechatClient } from '@minapush/wechat';
 import { loadConfig } from './config.js';
@@ -38,6 +39,19 @@ const tokens = createTokenService({
   onEvent: (event) => logTokenEvent(logger, event),
 });
 const queues = createDispatcherQueues(connection, config.queuePrefix, config.apps);
+// reads the central token only: the token-refresher is the one fetcher
+const templateRegistry = createTemplateRegistry({
+  db,
+  redis: connection,
+  keys: redisKeys(config.queuePrefix),
+  wechat,
+  tokens,
+  logger,
+  onSync: (outcome) => {
+    metrics.templateSyncs.inc({ app: outcome.appId, outcome: outcome.ok ? 'ok' : outcome.reason });
+    metrics.templateRegistryUnreadable.set({ app: outcome.appId }, outcome.ok ? 0 : 1);
+  },
+});
 collectOnScrape(metrics, { queues, db, appIds });
 
 const dispatcher = startDispatcher({
@@ -61,6 +75,7 @@ const dispatcher = startDispatcher({
   reconcileGraceMs: config.reconcileGraceMs,
   sendRateRecoveryMs: config.sendRateRecoveryMs,
   housekeeping: config.housekeeping,
+  templateSync: { cron: config.templateSync.cron, registry: templateRegistry },
   lockDurationMs: config.jobLockMs,
 });
 logger.info(
@@ -70,6 +85,7 @@ logger.info(
     batchConcurrency: config.batchConcurrency,
     batchSendConcurrency: config.batchSendConcurrency,
     housekeeping: config.housekeeping,
+    templateSync: config.templateSync,
   },
   'dispatcher started',
 );

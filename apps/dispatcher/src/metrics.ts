@@ -138,8 +138,22 @@ export function createDispatcherMetrics(
       registers,
     }),
     housekeepingRemoved,
+    // the ingest API has the same two for the syncs it makes (on demand, POST …/templates/sync)
+    templateSyncs: new Counter({
+      name: 'minapush_template_syncs_total',
+      help: "syncs of an app's subscribe templates from WeChat, by outcome (ok, no_token, or the failed call's category)",
+      labelNames: ['app', 'outcome'] as const,
+      registers,
+    }),
+    templateRegistryUnreadable: new Gauge({
+      name: 'minapush_template_registry_unreadable',
+      help: "1 while the app's last template sync failed (its subscribe messages pass unvalidated), 0 after a good one",
+      labelNames: ['app'] as const,
+      registers,
+    }),
   };
   for (const app of options.appIds ?? []) {
+    metrics.templateSyncs.inc({ app, outcome: 'ok' }, 0);
     for (const lane of LANES) {
       for (const status of FINAL_STATUSES) metrics.messagesFinished.inc({ app, lane, status }, 0);
       metrics.sendRetries.inc({ app, lane }, 0);

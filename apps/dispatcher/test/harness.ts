@@ -25,6 +25,7 @@ import {
   type Redis,
   redisKeys,
 } from '@minapush/queues';
+import { createTemplateRegistry } from '@minapush/templates';
 import { createTokenService } from '@minapush/tokens';
 import { createWechatClient } from '@minapush/wechat';
 import { createSandbox } from '@minapush/wechat-sandbox';
@@ -79,6 +80,8 @@ export interface HarnessOptions {
   quietHours?: QuietHours;
   /** enable the ingest API's /admin with these credentials (read-only unless `readOnly: false`) */
   admin?: { username: string; password: string; readOnly?: boolean };
+  /** sync the app's subscribe templates at start and on this cron pattern, as main.ts does */
+  templateSyncCron?: string;
 }
 
 async function listen(app: { listen: (port: number, host: string) => import('node:http').Server }) {
@@ -207,6 +210,18 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
   collectOnScrape(metrics, { queues: scrapeQueues, db, appIds: [app.appId], maxAgeMs: 0 });
   // The dispatcher's queues, as main.ts makes them: one set per in-process dispatcher.
   const queueSets: DispatcherQueues[] = [scrapeQueues];
+  const templateRegistry = createTemplateRegistry({
+    db,
+    redis: producer,
+    keys: redisKeys(prefix),
+    wechat,
+    tokens,
+    logger,
+    onSync: (outcome) => {
+      metrics.templateSyncs.inc({ app: outcome.appId, outcome: outcome.ok ? 'ok' : outcome.reason });
+      metrics.templateRegistryUnreadable.set({ app: outcome.appId }, outcome.ok ? 0 : 1);
+    },
+  });
   const startInProcess = () => {
     const worker = connection('worker');
     const queues = createDispatcherQueues(worker, prefix, [app]);
@@ -234,6 +249,11 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
       sendRateRecoveryMs: options.sendRateRecoveryMs ?? 60_000,
       // this test's app only: the suites beside it share the database
       housekeeping: { cron: '0 3 * * *', retentionDays: 30, appIds: [app.appId] },
+      ...(options.templateSyncCron === undefined
+        ? {}
+        : {
+            templateSync: { cron: options.templateSyncCron, registry: templateRegistry, startRetryMs: 100 },
+          }),
       lockDurationMs: 5_000,
       now,
     });

@@ -3,6 +3,7 @@ import type { Database } from '@minapush/db';
 import { type HousekeepingSettings, removedByTable, runHousekeeping } from '@minapush/housekeeping';
 import type { Logger } from '@minapush/logger';
 import { type Redis, redisKeys } from '@minapush/queues';
+import { createTemplateRegistry, type TemplateSyncOutcome } from '@minapush/templates';
 import type { TokenService } from '@minapush/tokens';
 import type { WechatClient } from '@minapush/wechat';
 import type { Queue } from 'bullmq';
@@ -26,6 +27,7 @@ import { createDocsRouter } from './openapi/docs-routes.js';
 import { createLoginRateLimit } from './sessions/login-rate-limit.js';
 import type { SessionTokens } from './sessions/session-tokens.js';
 import { createSessionsRouter } from './sessions/sessions-route.js';
+import { createTemplatesRouter } from './templates/templates-routes.js';
 import { createAccessTokenRouter } from './tokens/access-token-routes.js';
 
 export interface ServerDeps {
@@ -56,6 +58,8 @@ export interface ServerDeps {
   trustProxy: TrustProxy;
   /** what POST /v1/housekeeping/run keeps (RETENTION_DAYS), and of which apps (all when absent) */
   housekeeping: Pick<HousekeepingSettings, 'retentionDays' | 'appIds'>;
+  /** the shortest time between two on-demand template syncs of one app (default 10 s) */
+  templateSyncWindowMs?: number;
   now?: () => Date;
 }
 
@@ -103,6 +107,20 @@ export function createServer(deps: ServerDeps): Express {
   // Bodies are read by each route (`readBody`), after its authentication: none is read here.
 
   const producer = createCreditIngestProducer(deps.creditQueue, deps.redis);
+  const templates = createTemplateRegistry({
+    db: deps.db,
+    redis: deps.redis,
+    keys: redisKeys(deps.queuePrefix),
+    wechat: deps.wechat,
+    tokens: deps.tokens,
+    logger: deps.logger,
+    now: () => now().getTime(),
+    ...(deps.templateSyncWindowMs === undefined ? {} : { onDemandWindowMs: deps.templateSyncWindowMs }),
+    onSync: (outcome: TemplateSyncOutcome) => {
+      deps.metrics.templateSyncs.inc({ app: outcome.appId, outcome: outcome.ok ? 'ok' : outcome.reason });
+      deps.metrics.templateRegistryUnreadable.set({ app: outcome.appId }, outcome.ok ? 0 : 1);
+    },
+  });
   const isApiKey = createApiKeyCheck(deps.apiKeys);
   const sessionOrApiKey = authenticate({ isApiKey, sessions: deps.sessions, allow: ['session', 'api_key'] });
   const apiKeyOnly = authenticate({ isApiKey, sessions: deps.sessions, allow: ['api_key'] });
@@ -166,6 +184,7 @@ export function createServer(deps: ServerDeps): Express {
         now,
       },
       authenticate: apiKeyOnly,
+      templates,
     }),
   );
   app.use(
@@ -181,6 +200,7 @@ export function createServer(deps: ServerDeps): Express {
       defaultAppId: deps.apps[0]?.appId ?? '',
       appIds: deps.apps.map((candidate) => candidate.appId),
       authenticate: apiKeyOnly,
+      templates,
       quietHoursOf: (appId) => deps.apps.find((candidate) => candidate.appId === appId)?.quietHours,
       now,
     }),
@@ -191,6 +211,13 @@ export function createServer(deps: ServerDeps): Express {
       appIds: deps.apps.map((candidate) => candidate.appId),
       authenticate: apiKeyOnly,
       now,
+    }),
+  );
+  app.use(
+    createTemplatesRouter({
+      registry: templates,
+      appIds: deps.apps.map((candidate) => candidate.appId),
+      authenticate: apiKeyOnly,
     }),
   );
   app.use(createAccessTokenRouter({ tokens: deps.tokens, authenticate: apiKeyOnly }));

@@ -73,6 +73,8 @@ export interface HarnessOptions {
   retentionDays?: number;
   /** the API's clock */
   now?: () => Date;
+  /** the shortest time between two on-demand template syncs of one app (default 10 s) */
+  templateSyncWindowMs?: number;
 }
 
 async function createSandboxApp(sandboxUrl: string) {
@@ -170,6 +172,9 @@ export async function startHarness(options: HarnessOptions = {}) {
     // the harness's apps only: the suites beside it share the database
     housekeeping: { retentionDays: options.retentionDays ?? 30, appIds: apps.map((a) => a.appId) },
     ...(options.now ? { now: options.now } : {}),
+    ...(options.templateSyncWindowMs === undefined
+      ? {}
+      : { templateSyncWindowMs: options.templateSyncWindowMs }),
   });
   const api = await listen(app);
 

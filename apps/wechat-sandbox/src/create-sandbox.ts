@@ -5,6 +5,7 @@ import { wechatBodyErrorHandler } from './http/wechat-body.js';
 import { controlRoutes } from './routes/control.js';
 import { loginRoutes } from './routes/login.js';
 import { messageRoutes } from './routes/messages.js';
+import { templateRoutes } from './routes/templates.js';
 import { tokenRoutes } from './routes/token.js';
 import type { SandboxApp } from './state/app-state.js';
 import { SandboxState } from './state/sandbox-state.js';
@@ -82,7 +83,13 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
       }),
     );
   }
-  app.use(tokenRoutes(state), loginRoutes(state), messageRoutes(state), wechatBodyErrorHandler);
+  app.use(
+    tokenRoutes(state),
+    loginRoutes(state),
+    messageRoutes(state),
+    templateRoutes(state),
+    wechatBodyErrorHandler,
+  );
   app.use('/__sandbox', controlRoutes(state));
 
   app.use((req: Request, res: Response) => {

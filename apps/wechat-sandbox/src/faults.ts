@@ -10,6 +10,7 @@ export const FAULT_ENDPOINTS = [
   'template_send',
   'subscribe_send',
   'subscribe_delivery',
+  'template_list',
 ] as const;
 
 export type FaultEndpoint = (typeof FAULT_ENDPOINTS)[number];

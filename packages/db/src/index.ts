@@ -113,6 +113,15 @@ export { type ExtendedLease, extendLease } from './send/extend-lease.js';
 export { type LeaseRequest, type LeaseSelector, leaseMessages } from './send/lease-messages.js';
 export type { HeldCredit, LeasedMessage, SendHistory, SendLease } from './send/leased-message.js';
 export { type AttemptToRecord, recordAttempts } from './send/record-attempts.js';
+export { findTemplateRegistry } from './templates/find-template-registry.js';
+export { recordTemplateSyncFailure } from './templates/record-template-sync-failure.js';
+export { replaceAppTemplates } from './templates/replace-app-templates.js';
+export type {
+  StoredTemplate,
+  StoredTemplateKey,
+  TemplateRegistry,
+  TemplateSyncState,
+} from './templates/template-registry.js';
 export { findLatestTokenFetch, type LatestTokenFetch } from './tokens/find-latest-token-fetch.js';
 export { recordTokenFetch, type TokenFetchToRecord } from './tokens/record-token-fetch.js';
 export { recordUser, type UserSighting } from './users/record-user.js';

@@ -46,6 +46,7 @@ export {
   HOUSEKEEPING_SCHEDULER_ID,
   HOUSEKEEPING_TIMEZONE,
   RECONCILE_SCHEDULER_ID,
+  TEMPLATE_SYNC_SCHEDULER_ID,
 } from './maintenance/catalog.js';
 export {
   batchJob,

@@ -54,6 +54,13 @@ export function redisKeys(prefix: string) {
     housekeepingLock: `${prefix}:housekeeping-lock`,
     /** the report of the last run, JSON: a caller that waited for a run reads what it removed */
     housekeepingLastRun: `${prefix}:housekeeping-last-run`,
+
+    // the template registry (packages/templates)
+    /**
+     * set for a window after an on-demand sync of an app's templates started: a send with an
+     * unknown template id syncs at most once per window, across every process
+     */
+    templateSyncWindow: (appId: string) => `${prefix}:template-sync-window:${appId}`,
   };
 }
 

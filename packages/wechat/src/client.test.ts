@@ -151,6 +151,77 @@ describe('requests and replies', () => {
     });
   });
 
+  it('lists the subscribe templates with their keys, kinds, enum values and subscription type', async () => {
+    // WeChat's documented reply of /wxaapi/newtmpl/gettemplate, and a keywordCode in the short form
+    const { peer, client } = await peerAndClient((_, res) =>
+      answerJson(res, {
+        errcode: 0,
+        errmsg: 'ok',
+        data: [
+          {
+            priTmplId: '9Aw5ZV1j9xdWTFEkqCpZ7mIBbSC34khK55OtzUPl0rU',
+            title: '报名结果通知',
+            content: '会议时间:{{date2.DATA}}\n会议地点:{{thing1.DATA}}\n',
+            example: '会议时间:2016年8月8日\n会议地点:TIT会议室\n',
+            type: 2,
+          },
+          {
+            priTmplId: 'cy_DfOZL7lypxHh3ja3DyAUbn1GYQRGwezuy5LBTFME',
+            title: '洗衣机故障提醒',
+            content: '完成时间:{{time1.DATA}}\n所在位置:{{enum_string2.DATA}}\n提示:{{phone_number3.DATA}}',
+            example: '',
+            type: 3,
+            keywordEnumValueList: [
+              { keywordCode: '{{enum_string2.DATA}}', enumValueList: ['客厅', '卧室'] },
+              { keywordCode: 'time1.DATA', enumValueList: [] },
+            ],
+          },
+          { priTmplId: 'other', title: 'x', content: '', type: 7 },
+        ],
+      }),
+    );
+    const result = await client.listSubscribeTemplates('TOKEN-9');
+    expect(result).toEqual({
+      ok: true,
+      value: [
+        {
+          templateId: '9Aw5ZV1j9xdWTFEkqCpZ7mIBbSC34khK55OtzUPl0rU',
+          title: '报名结果通知',
+          subscribeType: 'one_time',
+          keys: [
+            { name: 'date2', kind: 'date' },
+            { name: 'thing1', kind: 'thing' },
+          ],
+        },
+        {
+          templateId: 'cy_DfOZL7lypxHh3ja3DyAUbn1GYQRGwezuy5LBTFME',
+          title: '洗衣机故障提醒',
+          subscribeType: 'long_term',
+          keys: [
+            { name: 'time1', kind: 'time' },
+            { name: 'enum_string2', kind: 'enum_string', enumValues: ['客厅', '卧室'] },
+            { name: 'phone_number3', kind: 'phone_number' },
+          ],
+        },
+        { templateId: 'other', title: 'x', subscribeType: 'unknown', keys: [] },
+      ],
+    });
+    const [request] = peer.received;
+    expect(request?.method).toBe('GET');
+    expect(request?.pathname).toBe('/wxaapi/newtmpl/gettemplate');
+    expect(request?.query.get('access_token')).toBe('TOKEN-9');
+  });
+
+  it('answers an errcode of gettemplate as an error, and a stale token as one', async () => {
+    const { client } = await peerAndClient((_, res) =>
+      answerJson(res, { errcode: 40001, errmsg: 'invalid credential, access_token is TOKEN-9' }),
+    );
+    const error = errorOf(await client.listSubscribeTemplates('TOKEN-9'));
+    expect(error).toBeInstanceOf(StaleTokenError);
+    expect(error.endpoint).toBe('template_list');
+    expect(error.errmsg).not.toContain('TOKEN-9');
+  });
+
   it('keeps a path prefix of the base URL', async () => {
     const peer = await startWechatPeer((_, res) => answerJson(res, { access_token: 'T', expires_in: 7200 }));
     cleanups.push(() => peer.close());

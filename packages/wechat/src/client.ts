@@ -21,6 +21,11 @@ import {
   tokenReplySchema,
 } from './replies.js';
 import { scrubCredentials } from './scrub-credentials.js';
+import {
+  type SubscribeTemplate,
+  templateListReplySchema,
+  toSubscribeTemplates,
+} from './subscribe-templates.js';
 import { normaliseTemplateData, type TemplateDataInput, type WireTemplateData } from './template-data.js';
 
 /** Every call's outcome: a value, or a classified error. Calls never throw. */
@@ -136,6 +141,8 @@ export interface WechatClient {
     message: SubscribeMessage,
     options?: SendCallOptions,
   ): Promise<WechatResult<SubscribeSendReceipt>>;
+  /** GET /wxaapi/newtmpl/gettemplate: the app's private subscribe-message templates */
+  listSubscribeTemplates(accessToken: string): Promise<WechatResult<SubscribeTemplate[]>>;
   /** Waits for calls in flight, then closes the client's own connections. */
   close(): Promise<void>;
 }
@@ -400,6 +407,17 @@ export function createWechatClient(options: WechatClientOptions): WechatClient {
         replySchema: subscribeSendReplySchema,
         mayStart: options?.mayStart,
         toValue: (reply, raw): SubscribeSendReceipt => ({ msgid: exactMsgid(reply.msgid, raw) }),
+      });
+    },
+
+    listSubscribeTemplates(accessToken) {
+      return call({
+        endpoint: 'template_list',
+        method: 'GET',
+        query: { access_token: accessToken },
+        credentials: [accessToken],
+        replySchema: templateListReplySchema,
+        toValue: toSubscribeTemplates,
       });
     },
 

@@ -54,6 +54,12 @@ export { WechatUnavailableError } from './errors/wechat-unavailable-error.js';
 export { HELD_BACK } from './exchange.js';
 export { startOfNextChinaDay, startOfNextMinute } from './quota-windows.js';
 export {
+  type SubscribeTemplate,
+  type SubscribeTemplateKey,
+  type SubscribeType,
+  templateKeyKind,
+} from './subscribe-templates.js';
+export {
   SUBSCRIBE_VALUE_RULES,
   type SubscribeDataVerdict,
   type SubscribeKeyPrefix,

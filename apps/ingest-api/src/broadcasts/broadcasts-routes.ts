@@ -22,6 +22,7 @@ import {
   redisKeys,
   requestHash,
 } from '@minapush/queues';
+import type { TemplateRegistryService } from '@minapush/templates';
 import type { Queue } from 'bullmq';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
@@ -29,6 +30,7 @@ import { ApiError } from '../http/api-error.js';
 import { DEFAULT_PAGE_LIMIT, pageCursorSchema, pageLimitSchema } from '../http/list-query.js';
 import { readBody } from '../http/request-body.js';
 import { parseRequest } from '../http/validation.js';
+import { refuseUnlessTemplateFits } from '../templates/check-subscribe-template.js';
 import { dryRunBroadcast } from './dry-run-broadcast.js';
 import { resumeOrRefuse } from './resume-or-refuse.js';
 
@@ -85,6 +87,8 @@ export interface BroadcastsRouteDeps {
   appIds: readonly string[];
   /** API keys only */
   authenticate: RequestHandler;
+  /** each app's subscribe templates, which a subscribe broadcast must fit (dry runs too) */
+  templates: TemplateRegistryService;
   /** an app's quiet hours (WECHAT_APPS), which its broadcasts keep unless they bring their own */
   quietHoursOf?: (appId: string) => QuietHours | undefined;
   now?: () => Date;
@@ -184,6 +188,10 @@ export function createBroadcastsRouter(deps: BroadcastsRouteDeps): Router {
       );
       if (!normalised.ok) {
         throw new ApiError(422, 'invalid_data', normalised.message, { field: normalised.field });
+      }
+      if (body.kind === 'subscribe') {
+        const { templateId, data } = normalised.message;
+        await refuseUnlessTemplateFits(deps.templates, appId, { templateId, data });
       }
       const audience =
         body.audience.type === 'all'

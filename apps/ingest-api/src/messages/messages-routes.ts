@@ -5,15 +5,19 @@ import {
   enqueueMessage,
   type MessageProducerConnection,
   type MessageRequest,
+  messageRequestSchema,
   noControlCharacters,
+  normaliseMessageRequest,
   QueueUnavailableError,
 } from '@minapush/queues';
+import type { TemplateRegistryService } from '@minapush/templates';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { ApiError } from '../http/api-error.js';
 import { DEFAULT_PAGE_LIMIT, pageCursorSchema, pageLimitSchema } from '../http/list-query.js';
 import { readBody } from '../http/request-body.js';
 import { parseRequest } from '../http/validation.js';
+import { refuseUnlessTemplateFits } from '../templates/check-subscribe-template.js';
 import { cancelQueuedMessage } from './cancel-message.js';
 
 const QUEUE_RETRY_AFTER_SECONDS = 5;
@@ -23,6 +27,8 @@ export interface MessagesRouteDeps {
   producer: MessageProducerConnection;
   /** API keys only: a mini-program user must not message other users */
   authenticate: RequestHandler;
+  /** each app's subscribe templates, which a subscribe message must fit before it is queued */
+  templates: TemplateRegistryService;
 }
 
 function refusal(failure: EnqueueMessageFailure): ApiError {
@@ -105,6 +111,17 @@ export function createMessagesRouter(deps: MessagesRouteDeps): Router {
   const { db } = deps.producer;
   const appIds = deps.producer.appIds;
   router.post('/v1/messages', deps.authenticate, ...readBody(), async (req, res) => {
+    // A subscribe message that WeChat would refuse for its template (40037, 47003) is refused
+    // before anything is stored; a request the producer would refuse anyway is left to it, so
+    // that its answer (400, invalid_data, unknown_app) stays what it was.
+    const parsed = messageRequestSchema.safeParse(req.body);
+    if (parsed.success && parsed.data.kind === 'subscribe') {
+      const normalised = normaliseMessageRequest(parsed.data, deps.producer.defaultAppId);
+      if (normalised.ok && (!appIds || appIds.includes(normalised.message.appId))) {
+        const { appId, templateId, data } = normalised.message;
+        await refuseUnlessTemplateFits(deps.templates, appId, { templateId, data });
+      }
+    }
     let result: Awaited<ReturnType<typeof enqueueMessage>>;
     try {
       // the producer validates the body as unknown input; the cast only satisfies its signature

@@ -66,11 +66,26 @@ export function createMetrics(options: { defaultMetrics?: boolean; appIds?: read
       registers,
     }),
     housekeepingRemoved,
+    // the dispatcher has the same two for its scheduled syncs; these count the syncs this process
+    // made (POST /v1/apps/:appId/templates/sync, and a send naming a template not seen yet)
+    templateSyncs: new Counter({
+      name: 'minapush_template_syncs_total',
+      help: "syncs of an app's subscribe templates from WeChat, by outcome (ok, no_token, or the failed call's category)",
+      labelNames: ['app', 'outcome'] as const,
+      registers,
+    }),
+    templateRegistryUnreadable: new Gauge({
+      name: 'minapush_template_registry_unreadable',
+      help: "1 while the app's last template sync failed (its subscribe messages pass unvalidated), 0 after a good one",
+      labelNames: ['app'] as const,
+      registers,
+    }),
   };
   for (const app of options.appIds ?? []) {
     for (const kind of CREDIT_KINDS) metrics.creditsAccepted.inc({ app, kind }, 0);
     for (const reason of REJECTION_REASONS) metrics.creditsRejected.inc({ app, reason }, 0);
     metrics.logins.inc({ app, outcome: 'ok' }, 0);
+    metrics.templateSyncs.inc({ app, outcome: 'ok' }, 0);
   }
   metrics.jobsDeadLettered.inc({ queue: creditIngestCatalog.queue }, 0);
   return metrics;

@@ -262,6 +262,41 @@ const countsByTemplate = {
   description: 'per subscribe templateId',
 };
 
+/** The answer of GET /v1/apps/{appId}/templates (and of a sync, with `synced`). */
+const templateListSchema = {
+  type: 'object',
+  required: ['items', 'registry'],
+  properties: {
+    items: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['templateId', 'title', 'kind', 'keys', 'subscribeType', 'keyKinds'],
+        properties: {
+          templateId: { type: 'string', description: "WeChat's priTmplId" },
+          title: { type: 'string' },
+          kind: { const: 'subscribe' },
+          keys: { type: 'array', items: { type: 'string' }, description: 'key names, e.g. thing1' },
+          subscribeType: { enum: ['one_time', 'long_term', 'unknown'] },
+          keyKinds: {
+            type: 'object',
+            additionalProperties: { type: 'string' },
+            description: 'per key, its value kind (thing, date, phrase, …)',
+          },
+          enumValues: {
+            type: 'object',
+            additionalProperties: { type: 'array', items: { type: 'string' } },
+            description: 'per key WeChat restricts, the values it accepts',
+          },
+        },
+      },
+    },
+    registry: { enum: ['synced', 'never_synced', 'unreadable'] },
+    syncedAt: { type: 'string', format: 'date-time', description: 'the last successful sync' },
+    synced: { type: 'integer', minimum: 0, description: 'a sync only: how many templates WeChat listed' },
+  },
+};
+
 /** The OpenAPI 3.1 document of the HTTP API, built from the same zod schemas the routes use. */
 export function buildOpenApiDocument() {
   return {
@@ -387,7 +422,8 @@ export function buildOpenApiDocument() {
           description:
             '`data` is WeChat\'s wire shape `{"thing1":{"value":"…"}}` or the flat `{"thing1":"…"}`. A subscribe message\'s values are checked against WeChat\'s rules (422 `invalid_data` naming the field, e.g. `data.thing1.value`) before any credit is spent. `emphasisKeyword` is for template messages, `miniprogramState` and `lang` for subscribe messages. The same `idempotencyKey` (per app) with the same body answers the first message; with a different body 409 `idempotency_key_reused`. `sendAt` (ISO-8601 with its offset, `Z` or `+08:00`) holds the message, `queued`, until then: its job is delayed, and neither an early job nor the recovery after a Redis loss sends it sooner; absent or past: at once; more than ' +
             MAX_SEND_AT_DAYS +
-            ' days ahead: 422 `invalid_send_at`. Node backends can call `enqueueMessage` from `@minapush/queues` instead; it applies the same rules, `sendAt` included. Quiet hours never hold a single message: it is transactional (a payment receipt, an order update) and goes at once, at any hour; they apply to broadcasts.',
+            ' days ahead: 422 `invalid_send_at`. Node backends can call `enqueueMessage` from `@minapush/queues` instead; it applies the same rules, `sendAt` included. Quiet hours never hold a single message: it is transactional (a payment receipt, an order update) and goes at once, at any hour; they apply to broadcasts.' +
+            " A subscribe message is also checked against its app's template registry (synced from WeChat's `/wxaapi/newtmpl/gettemplate`): 422 `unknown_template`, `missing_template_keys` or `unknown_template_keys` (`details.keys` lists them, `details.templateKeys` the template's) or `invalid_template_value` (`details.key`, `details.rule`, `details.fix`, and `details.enumValues` where WeChat lists them), before anything is stored or queued. A template id the registry has not seen makes it sync once (at most once per app every 10 s) before it is refused, so a template just added in the console is sendable. While the registry never synced, or its last sync failed (`minapush_template_registry_unreadable` 1), subscribe messages pass unchecked. Legacy template messages are never checked this way.",
           security: [{ apiKey: [] }],
           requestBody: {
             required: true,
@@ -417,7 +453,7 @@ export function buildOpenApiDocument() {
             '422': errorResponse(
               '`invalid_data` (`details.field` names the value, e.g. `data.thing1.value`), `invalid_send_at` (more than ' +
                 MAX_SEND_AT_DAYS +
-                ' days ahead) or `unknown_app`',
+                ' days ahead), `unknown_app`, or for a subscribe message `unknown_template`, `missing_template_keys`, `unknown_template_keys`, `invalid_template_value`',
             ),
             '503': errorResponse('`queue_unavailable`: retry after `Retry-After` seconds'),
           },
@@ -490,7 +526,7 @@ export function buildOpenApiDocument() {
         post: {
           summary: 'Send one message to many users',
           description:
-            'The broadcast is stored as `scheduled` and fanned out at `sendAt` (now when absent or past): one message per user, whatever the retries; a repeated openid gets one message. `data` follows the rules of POST /v1/messages (422 `invalid_data` naming the field). Several consecutive template-level errors (40037, 41030, 47003, 48001) pause it with `pausedReason`. `quietHours` (`{"start":"22:00","end":"08:00","timezone"?}`, HH:MM, China time unless an IANA `timezone` is given, may cross midnight, `start` ≠ `end`) is a daily window in which it sends nothing: a batch that would send inside waits for `end`, holding no lease and no credit, and GET shows `waitingUntil`; without it the broadcast keeps its app\'s quietHours (WECHAT_APPS) as they are when it is created. Single messages (POST /v1/messages) are never held. The body may be up to 8 MiB. The same `idempotencyKey` (per app) with the same body answers the first broadcast (202, its id and current status) and starts no second fan-out; with a different body 409 `idempotency_key_reused`. With `dryRun: true` nothing is created (no broadcast, no job, the idempotencyKey is not taken): 200 tells how many users of the audience have a usable credit for it now (`reachable`: a formId or prepay_id for a template message, an accepted subscription to `templateId` for a subscribe message), how many do not (`unreachable`), and `estimatedSeconds` = ceil(reachable / the app\'s `sendRatePerSecond`).',
+            'The broadcast is stored as `scheduled` and fanned out at `sendAt` (now when absent or past): one message per user, whatever the retries; a repeated openid gets one message. `data` follows the rules of POST /v1/messages (422 `invalid_data` naming the field). Several consecutive template-level errors (40037, 41030, 47003, 48001) pause it with `pausedReason`. `quietHours` (`{"start":"22:00","end":"08:00","timezone"?}`, HH:MM, China time unless an IANA `timezone` is given, may cross midnight, `start` ≠ `end`) is a daily window in which it sends nothing: a batch that would send inside waits for `end`, holding no lease and no credit, and GET shows `waitingUntil`; without it the broadcast keeps its app\'s quietHours (WECHAT_APPS) as they are when it is created. Single messages (POST /v1/messages) are never held. The body may be up to 8 MiB. The same `idempotencyKey` (per app) with the same body answers the first broadcast (202, its id and current status) and starts no second fan-out; with a different body 409 `idempotency_key_reused`. With `dryRun: true` nothing is created (no broadcast, no job, the idempotencyKey is not taken): 200 tells how many users of the audience have a usable credit for it now (`reachable`: a formId or prepay_id for a template message, an accepted subscription to `templateId` for a subscribe message), how many do not (`unreachable`), and `estimatedSeconds` = ceil(reachable / the app\'s `sendRatePerSecond`). A subscribe broadcast is checked against the template registry like a single message (dry runs too): 422 `unknown_template`, `missing_template_keys`, `unknown_template_keys` or `invalid_template_value`.',
           security: [{ apiKey: [] }],
           requestBody: {
             required: true,
@@ -541,7 +577,9 @@ export function buildOpenApiDocument() {
             '403': errorResponse('a session token: this endpoint takes API keys only'),
             '409': errorResponse('`idempotency_key_reused`: the key was used with a different body'),
             '413': errorResponse('body above 8 MiB'),
-            '422': errorResponse('`invalid_data` (`details.field` names the value) or `unknown_app`'),
+            '422': errorResponse(
+              '`invalid_data` (`details.field` names the value), `unknown_app`, or for a subscribe broadcast `unknown_template`, `missing_template_keys`, `unknown_template_keys`, `invalid_template_value`',
+            ),
             '400': errorResponse(
               '`invalid_request`: the body does not match the schema; `details.issues[].path` names the field (e.g. `quietHours.timezone` for a zone Intl does not know, `quietHours.end` for an end equal to the start)',
             ),
@@ -718,6 +756,45 @@ export function buildOpenApiDocument() {
             '401': errorResponse('no or bad credentials'),
             '403': errorResponse('a session token: this endpoint takes API keys only'),
             '404': errorResponse('`unknown_app`: the message lists the apps this API serves'),
+          },
+        },
+      },
+      '/v1/apps/{appId}/templates': {
+        get: {
+          summary: "The app's subscribe templates, as WeChat last listed them",
+          description:
+            "The template registry: the app's private subscribe templates, synced from WeChat (`/wxaapi/newtmpl/gettemplate`) when the dispatcher starts, every TEMPLATE_SYNC_CRON tick, on POST /v1/apps/{appId}/templates/sync and when a send names a template not seen yet. `keys` are the key names of the template's content (`thing1`); `keyKinds` gives each key's value kind (its prefix); `enumValues` the only values WeChat accepts for a key, where it lists them. `registry`: `synced` (sends are checked against these templates), `never_synced` or `unreadable` (the last sync failed: sends pass unchecked). `syncedAt`: the last successful sync.",
+          security: [{ apiKey: [] }],
+          parameters: [appIdParameter],
+          responses: {
+            '200': {
+              description: "the app's templates",
+              content: { 'application/json': { schema: templateListSchema } },
+            },
+            '401': errorResponse('no or bad credentials'),
+            '403': errorResponse('a session token: this endpoint takes API keys only'),
+            '404': errorResponse('`unknown_app`: the message lists the apps this API serves'),
+          },
+        },
+      },
+      '/v1/apps/{appId}/templates/sync': {
+        post: {
+          summary: "Sync the app's subscribe templates from WeChat now",
+          description:
+            "Reads the list with the central access_token (never fetching one) and replaces the stored set: templates deleted in WeChat's console disappear. Answers the templates as GET /v1/apps/{appId}/templates does, with `synced`, the number WeChat listed. When the list cannot be read (no token yet, WeChat's error or silence) 503 `template_list_unreadable` (WeChat is the dependency that is down): the stored templates are kept, and subscribe messages pass unchecked until a sync succeeds.",
+          security: [{ apiKey: [] }],
+          parameters: [appIdParameter],
+          responses: {
+            '200': {
+              description: 'the templates, just synced',
+              content: { 'application/json': { schema: templateListSchema } },
+            },
+            '401': errorResponse('no or bad credentials'),
+            '403': errorResponse('a session token: this endpoint takes API keys only'),
+            '404': errorResponse('`unknown_app`: the message lists the apps this API serves'),
+            '503': errorResponse(
+              "`template_list_unreadable`: `details.reason` (`no_token`, or the failed call's category) and `details.errcode`",
+            ),
           },
         },
       },

@@ -22,7 +22,32 @@ const templateIdSchema = z.string().min(1).max(128);
 const templateKindSchema = z.enum(['template', 'subscribe']);
 const countSchema = z.number().int().min(1).max(MAX_COUNT).default(1);
 
-export const templateSchema = z.strictObject({ id: templateIdSchema, kind: templateKindSchema });
+const templateKeySchema = z
+  .string()
+  .regex(/^[a-z_]+\d+$/, 'a key is a kind and a number, such as thing1 or phone_number3');
+
+export const templateSchema = z
+  .strictObject({
+    id: templateIdSchema,
+    kind: templateKindSchema,
+    title: z.string().min(1).max(256).optional(),
+    keys: z.array(templateKeySchema).max(50).optional(),
+    enumValues: z.record(templateKeySchema, z.array(z.string().min(1).max(64)).min(1).max(100)).optional(),
+    subscribeType: z.enum(['one_time', 'long_term']).optional(),
+  })
+  .refine(
+    (template) =>
+      template.kind === 'subscribe' ||
+      (template.title === undefined &&
+        template.keys === undefined &&
+        template.enumValues === undefined &&
+        template.subscribeType === undefined),
+    'title, keys, enumValues and subscribeType describe subscribe templates only',
+  )
+  .refine((template) => Object.keys(template.enumValues ?? {}).every((key) => template.keys?.includes(key)), {
+    message: 'every key of enumValues must be one of keys',
+    path: ['enumValues'],
+  });
 
 export const newAppSchema = z.strictObject({
   appId: appIdSchema.optional(),

@@ -6,7 +6,7 @@ import { newOpenid } from '../ids.js';
 import { answerSubscribeDialog, createFormIds, turnOffSubscription } from '../rules/credits.js';
 import { createLoginCode } from '../rules/login.js';
 import { describeApp } from '../state/describe-app.js';
-import type { SandboxState } from '../state/sandbox-state.js';
+import { type SandboxState, templateDetails } from '../state/sandbox-state.js';
 import {
   bulkFormIdsSchema,
   bulkSubscriptionsSchema,
@@ -66,7 +66,7 @@ export function controlRoutes(state: SandboxState): Router {
   router.post('/apps/:appId/templates', (req: Request<{ appId: string }>, res: Response) => {
     const app = state.requireApp(req.params.appId);
     const template = parse(templateSchema, req.body);
-    app.registerTemplate(template.id, template.kind);
+    app.registerTemplate(template.id, template.kind, templateDetails(template));
     res.status(201).json(template);
   });
 

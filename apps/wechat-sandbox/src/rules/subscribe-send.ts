@@ -3,6 +3,7 @@ import type { SandboxApp } from '../state/app-state.js';
 import { fail, WechatErrcode, type WechatOutcome, wechatFailure } from '../wechat-errors.js';
 import { checkDailySendLimit, checkMessageTarget, deliver, type SendAnswer } from './message-checks.js';
 import { checkSubscribeData } from './subscribe-value-rules.js';
+import { checkTemplateKeys } from './template-list.js';
 
 export const MINIPROGRAM_STATES = ['developer', 'trial', 'formal'] as const;
 export const SUBSCRIBE_LANGS = ['zh_CN', 'en_US', 'zh_HK', 'zh_TW'] as const;
@@ -67,6 +68,8 @@ export function sendSubscribeMessage(
   const data = body.data ?? {};
   const dataCheck = checkSubscribeData(data);
   if (!dataCheck.ok) return fail(WechatErrcode.argumentInvalid, `${dataCheck.field} invalid`);
+  const keysCheck = checkTemplateKeys(app.subscribeTemplates.get(templateId), data);
+  if (!keysCheck.ok) return fail(WechatErrcode.argumentInvalid, keysCheck.detail);
   const withinLimit = checkDailySendLimit(app, 'subscribe');
   if (!withinLimit.ok) return withinLimit;
   if (app.subscribeCreditsOf(openid, templateId) <= 0) return fail(WechatErrcode.userRefused);

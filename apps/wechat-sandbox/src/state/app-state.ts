@@ -7,6 +7,21 @@ import { DailyCounter, MinuteCounter } from './counters.js';
 
 export type TemplateKind = 'template' | 'subscribe';
 export type TokenMode = 'classic' | 'stable';
+/** One-time (WeChat's type 2) or long-term (type 3) subscription. */
+export type SubscribeType = 'one_time' | 'long_term';
+
+/**
+ * What WeChat's console says of a subscribe template, as gettemplate lists it. A template with
+ * `keys` is checked like WeChat checks it: every key given, no other, enum values kept.
+ */
+export interface SubscribeTemplateDetails {
+  title?: string;
+  /** the key names of its content, `thing1`; none: sends are not checked against the template */
+  keys: string[];
+  /** the only values a key accepts, by key */
+  enumValues: Record<string, string[]>;
+  subscribeType: SubscribeType;
+}
 export type FormIdKind = 'form_id' | 'prepay_id';
 export type MessageKind = 'template' | 'subscribe';
 /** The WeChat endpoints that send a message, by the names faults use. */
@@ -108,6 +123,8 @@ export interface AppStateDependencies {
 export class SandboxApp {
   readonly clock: AppClock;
   readonly templates = new Map<string, TemplateKind>();
+  /** the details of subscribe templates registered with some, by id; the others have none */
+  readonly subscribeTemplates = new Map<string, SubscribeTemplateDetails>();
   readonly users = new Map<string, SandboxUser>();
   readonly codes = new Map<string, LoginCode>();
   readonly formIds = new Map<string, FormIdCredit>();
@@ -136,6 +153,8 @@ export class SandboxApp {
      * (faults, refusals and 45011 included): proof of whether a client called WeChat at all.
      */
     sendCalls: { template_send: 0, subscribe_send: 0 } satisfies Record<SendEndpoint, number>,
+    /** calls to gettemplate with a token of this app, whatever they answered */
+    templateListCalls: 0,
   };
 
   constructor(
@@ -171,11 +190,16 @@ export class SandboxApp {
     return token;
   }
 
-  /** Registers a template of the app's account; an id keeps the kind it was first given. */
-  registerTemplate(id: string, kind: TemplateKind): void {
+  /**
+   * Registers a template of the app's account; an id keeps the kind it was first given. A
+   * subscribe template registered again with details takes the new details (as an edit in the
+   * console would); registered again without, it keeps the ones it had.
+   */
+  registerTemplate(id: string, kind: TemplateKind, details?: SubscribeTemplateDetails): void {
     const existing = this.templates.get(id);
     if (existing !== undefined && existing !== kind) throw new TemplateKindConflictError(id, existing);
     this.templates.set(id, kind);
+    if (kind === 'subscribe' && details) this.subscribeTemplates.set(id, details);
   }
 
   /** Users come into being on first use, as openids do for a real mini-program. */

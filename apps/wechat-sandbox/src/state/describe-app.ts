@@ -8,7 +8,7 @@ export function describeApp(app: SandboxApp) {
     appId: app.appId,
     originalId: app.originalId,
     pages: settings.pages ?? null,
-    templates: [...app.templates].map(([id, kind]) => ({ id, kind })),
+    templates: [...app.templates].map(([id, kind]) => ({ id, kind, ...app.subscribeTemplates.get(id) })),
     dailyTokenLimit: settings.dailyTokenLimit,
     dailySendLimit: { template: app.dailySendLimit('template'), subscribe: app.dailySendLimit('subscribe') },
     perMinuteLimit: settings.perMinuteLimit ?? null,
@@ -22,6 +22,8 @@ export function describeApp(app: SandboxApp) {
     sends: counters.sends.template.total() + counters.sends.subscribe.total(),
     sendsByKind: { template: counters.sends.template.total(), subscribe: counters.sends.subscribe.total() },
     calls: { ...counters.sendCalls },
+    /** calls to gettemplate (`/wxaapi/newtmpl/gettemplate`) */
+    templateListCalls: counters.templateListCalls,
     today: {
       tokenFetches: {
         classic: counters.classicFetches.today(now),

@@ -2,16 +2,37 @@ import { randomInt } from 'node:crypto';
 import { SandboxAppExistsError, SandboxAppNotFoundError } from '../control-errors.js';
 import { newAccessToken, newAppId, newAppSecret } from '../ids.js';
 import { PUSH_TIMEOUT_MS } from '../push/push-outbox.js';
-import { type AppSettings, DEFAULT_DAILY_TOKEN_LIMIT, SandboxApp, type TemplateKind } from './app-state.js';
+import {
+  type AppSettings,
+  DEFAULT_DAILY_TOKEN_LIMIT,
+  SandboxApp,
+  type SubscribeTemplateDetails,
+  type TemplateKind,
+} from './app-state.js';
 
 export interface NewAppInput {
   appId?: string;
   secret?: string;
   pages?: string[];
-  templates?: { id: string; kind: TemplateKind }[];
+  templates?: ({ id: string; kind: TemplateKind } & Partial<SubscribeTemplateDetails>)[];
   dailyTokenLimit?: number;
   dailySendLimit?: number;
   perMinuteLimit?: number;
+}
+
+/** The details of a template as the control API gives them; none when it gives none of them. */
+export function templateDetails(
+  input: Partial<SubscribeTemplateDetails>,
+): SubscribeTemplateDetails | undefined {
+  if (input.title === undefined && input.keys === undefined && input.subscribeType === undefined) {
+    return undefined;
+  }
+  return {
+    ...(input.title === undefined ? {} : { title: input.title }),
+    keys: input.keys ?? [],
+    enumValues: input.enumValues ?? {},
+    subscribeType: input.subscribeType ?? 'one_time',
+  };
 }
 
 export interface SandboxStateOptions {
@@ -60,7 +81,9 @@ export class SandboxState {
       },
       pushTimeoutMs: this.pushTimeoutMs,
     });
-    for (const template of input.templates ?? []) app.registerTemplate(template.id, template.kind);
+    for (const template of input.templates ?? []) {
+      app.registerTemplate(template.id, template.kind, templateDetails(template));
+    }
     this.apps.set(appId, app);
     return app;
   }

@@ -18,8 +18,32 @@ interface Inventory {
 }
 
 interface Templates {
-  items: Array<{ templateId: string; title?: string; kind: string; keys?: string[] }>;
+  items: Array<{
+    templateId: string;
+    title?: string;
+    kind: string;
+    keys?: string[];
+    subscribeType?: string;
+    enumValues?: Record<string, string[]>;
+  }>;
+  /** synced | never_synced | unreadable */
+  registry?: string;
   syncedAt?: string;
+}
+
+/** What the registry's state means for sends, when it is not `synced`. */
+const REGISTRY_NOTES: Record<string, string> = {
+  never_synced: 'never synced from WeChat: subscribe messages are not checked against templates yet',
+  unreadable: "WeChat's list could not be read at the last sync: subscribe messages pass unchecked",
+};
+
+function describeKeys(template: Templates['items'][number]): string {
+  return (template.keys ?? [])
+    .map((key) => {
+      const values = template.enumValues?.[key];
+      return values ? `${key} (${values.join('|')})` : key;
+    })
+    .join(', ');
 }
 
 function perTemplate(counts: Record<string, number>): string {
@@ -81,23 +105,40 @@ export function registerAppStateCommands(program: Command, context: CliContext) 
 
   program
     .command('templates')
-    .description("the app's message templates, as WeChat lists them")
+    .description(
+      "the app's subscribe templates, as WeChat last listed them (--sync: read them from WeChat now)",
+    )
     .option('--app <appId>', 'the app (default: MINAPUSH_APP_ID)')
-    .action(async (options: { app?: string }, command: Command) => {
+    .option('--sync', 'sync them from WeChat first')
+    .action(async (options: { app?: string; sync?: boolean }, command: Command) => {
       const appId = appFor(options.app, context, true);
       const client = clientFor(command, context);
       const templates = await needsRoute(
-        () => client.get<Templates>(pathOf`/v1/apps/${appId}/templates`),
-        'list templates',
+        () =>
+          options.sync
+            ? client.post<Templates>(pathOf`/v1/apps/${appId}/templates/sync`)
+            : client.get<Templates>(pathOf`/v1/apps/${appId}/templates`),
+        options.sync ? 'sync templates' : 'list templates',
       );
       printResult(command, context, templates, () => {
-        const synced = templates.syncedAt ? `\n(synced from WeChat ${shortTime(templates.syncedAt)})` : '';
-        if (templates.items.length === 0) return `app ${appId} has no templates${synced}`;
+        const notes = [
+          ...(templates.registry && REGISTRY_NOTES[templates.registry]
+            ? [REGISTRY_NOTES[templates.registry]]
+            : []),
+          ...(templates.syncedAt ? [`synced from WeChat ${shortTime(templates.syncedAt)}`] : []),
+        ];
+        const footer = notes.map((note) => `\n(${note})`).join('');
+        if (templates.items.length === 0) return `app ${appId} has no templates${footer}`;
         return (
           table(
-            ['template', 'kind', 'title', 'keys'],
-            templates.items.map((t) => [t.templateId, t.kind, t.title ?? '', (t.keys ?? []).join(', ')]),
-          ) + synced
+            ['template', 'type', 'title', 'keys'],
+            templates.items.map((t) => [
+              t.templateId,
+              t.subscribeType ?? t.kind,
+              t.title ?? '',
+              describeKeys(t),
+            ]),
+          ) + footer
         );
       });
     });
