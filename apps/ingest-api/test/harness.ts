@@ -73,6 +73,8 @@ export interface HarnessOptions {
   retentionDays?: number;
   /** the API's clock */
   now?: () => Date;
+  /** the default app's message-push settings, as its WECHAT_APPS entry would give them */
+  push?: { pushToken: string; encodingAesKey?: string };
 }
 
 async function createSandboxApp(sandboxUrl: string) {
@@ -130,6 +132,7 @@ export async function startHarness(options: HarnessOptions = {}) {
           logger,
           concurrency: 2,
           metrics,
+          queue: creditQueue,
           ...(options.maxRetryDelayMs === undefined ? {} : { maxRetryDelayMs: options.maxRetryDelayMs }),
         });
   const wechat = createWechatClient({ baseUrl: sandboxHttp.url, timeoutMs: 2_000 });
@@ -139,6 +142,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     tokenMode: 'stable' as const,
     sendRatePerSecond: 20,
     ...(i === 0 && options.quietHours ? { quietHours: options.quietHours } : {}),
+    ...(i === 0 && options.push ? options.push : {}),
   }));
   const messageQueues = new Map<string, Queue>();
   const tokens = createTokenService({ redis, wechat, db, apps, keyPrefix: prefix });
@@ -201,6 +205,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     redis,
     worker,
     wechat,
+    metrics,
     /** an app's send queue under this harness's prefix, to look at the jobs POST /v1/messages added */
     messageQueue(forAppId: string = appId): Queue {
       let queue = messageQueues.get(forAppId);
