@@ -75,6 +75,8 @@ export interface HarnessOptions {
   now?: () => Date;
   /** the default app's message-push settings, as its WECHAT_APPS entry would give them */
   push?: { pushToken: string; encodingAesKey?: string };
+  /** apps served besides the sandbox's, e.g. one with a published example's appId and push settings */
+  extraApps?: Array<{ appId: string; secret: string; pushToken?: string; encodingAesKey?: string }>;
 }
 
 async function createSandboxApp(sandboxUrl: string) {
@@ -119,7 +121,9 @@ export async function startHarness(options: HarnessOptions = {}) {
   fanOutQueue.on('error', () => undefined);
   creditQueue.on('error', () => undefined);
   const workerConnection = createRedisConnection(REDIS_URL, 'worker');
-  const metrics = createMetrics({ appIds: sandboxApps.map((sandboxApp) => sandboxApp.appId) });
+  const metrics = createMetrics({
+    appIds: [...sandboxApps, ...(options.extraApps ?? [])].map((servedApp) => servedApp.appId),
+  });
   // scrapes read at once what they count: a test asserts right after what it did
   collectQueueDepth(metrics, [{ queue: creditQueue, lane: 'none' }], 0);
   const worker: Worker | undefined =
@@ -136,7 +140,7 @@ export async function startHarness(options: HarnessOptions = {}) {
           ...(options.maxRetryDelayMs === undefined ? {} : { maxRetryDelayMs: options.maxRetryDelayMs }),
         });
   const wechat = createWechatClient({ baseUrl: sandboxHttp.url, timeoutMs: 2_000 });
-  const apps = sandboxApps.map((sandboxApp, i) => ({
+  const apps = [...sandboxApps, ...(options.extraApps ?? [])].map((sandboxApp, i) => ({
     ...sandboxApp,
     ...(options.secret ? { secret: options.secret } : {}),
     tokenMode: 'stable' as const,

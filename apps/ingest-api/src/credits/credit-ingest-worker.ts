@@ -24,6 +24,8 @@ export interface CreditIngestWorkerOptions {
   metrics: Pick<Metrics, 'jobsDeadLettered' | 'deliveryFailures' | 'deliveryReportsUnmatched'>;
   /** the credit-ingest queue, where the push-event sweep enqueues events again */
   queue: Queue;
+  /** how long a push event stays unapplied before the sweep enqueues it again (tests give 0) */
+  pushSweepAfterMs?: number;
   now?: () => Date;
   /** the longest wait between two attempts (tests give a tiny one) */
   maxRetryDelayMs?: number;
@@ -58,7 +60,12 @@ export function createCreditIngestWorker(options: CreditIngestWorkerOptions): Wo
         ...('appId' in parsed.payload ? { appId: parsed.payload.appId } : {}),
       });
       if (parsed.name === 'sweep-push-events') {
-        const swept = await sweepPushEvents(options.db, options.queue, (options.now ?? (() => new Date()))());
+        const swept = await sweepPushEvents(
+          options.db,
+          options.queue,
+          (options.now ?? (() => new Date()))(),
+          options.pushSweepAfterMs,
+        );
         if (swept.enqueued > 0) log.info(swept, 'push events left unapplied enqueued again');
         return swept;
       }
