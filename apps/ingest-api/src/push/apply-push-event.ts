@@ -6,6 +6,7 @@ import {
   lockUserLedger,
   pairPopupAccept,
   recordDeliveryReports,
+  recordUser,
 } from '@minapush/db';
 import { pushEventSchema } from '@minapush/wechat/push';
 
@@ -76,6 +77,12 @@ export async function applyPushEvent(db: Database, eventId: bigint): Promise<App
       };
     }
 
+    if (event.type === 'popup') {
+      // A user whose credits come from events alone is still one of the app's users (broadcasts to
+      // `all` read them from app_users). Recorded before the ledger lock, in the order
+      // storeCreditBatch takes the two, so the two paths cannot deadlock.
+      await recordUser(tx, { ...user, seenAt: eventTime });
+    }
     await lockUserLedger(tx, user.appId, user.openid);
     if (event.type === 'popup') {
       let credited = 0;
