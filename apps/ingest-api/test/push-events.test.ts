@@ -2,6 +2,7 @@ import { createCipheriv, createHash, randomBytes, randomUUID } from 'node:crypto
 import { createLogger } from '@minapush/logger';
 import { createRedisConnection, creditIngestCatalog } from '@minapush/queues';
 import { Queue } from 'bullmq';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCreditIngestWorker, createMetrics } from '../src/index.js';
 import {
@@ -9,7 +10,7 @@ import {
   OFFICIAL_ACCOUNT_SAMPLE_BODY,
   WXJAVA_FIXED_RANDOM,
 } from './fixtures/published-push-vectors.js';
-import { eventually, type Harness, REDIS_URL, startHarness } from './harness.js';
+import { DATABASE_URL, eventually, type Harness, REDIS_URL, startHarness } from './harness.js';
 
 // Every push here is written by hand and signed and encrypted by this file, with node:crypto, as
 // WeChat documents it: nothing of @minapush/wechat/push builds what the endpoint is given.
@@ -417,6 +418,38 @@ describe('a popup event and the client report of the same tap', () => {
     await paired(openid, templateId, 2);
     await settled(openid);
     expect(await creditsOf(openid)).toHaveLength(2);
+  });
+
+  it("takes turns on the user's ledger lock: event and report wait for it, then make one credit", async () => {
+    const openid = `o-lock-${randomUUID()}`;
+    const templateId = `T-${randomUUID()}`;
+    // Hold the user's ledger lock, as a slow transaction of one path would.
+    const holder = new pg.Client({ connectionString: DATABASE_URL });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [h.appId, openid]);
+      await Promise.all([push(popup(openid, { [templateId]: 'accept' })), report(openid, templateId)]);
+      // Both jobs are running (the worker runs two at once) and wait: the first for the ledger
+      // lock, the second behind the first (it waits for the user's app_users row, which both
+      // paths record before they take the ledger lock, in the same order).
+      await eventually(async () => {
+        const { rows } = await holder.query<{ waiting: number }>(
+          `SELECT count(*)::int AS waiting FROM pg_locks
+            WHERE locktype = 'advisory' AND NOT granted AND classid = hashtext($1)::oid AND objid = hashtext($2)::oid`,
+          [h.appId, openid],
+        );
+        const active = await h.creditQueue.getActiveCount();
+        return rows[0]?.waiting === 1 && active === 2 ? true : undefined;
+      });
+      expect(await creditsOf(openid)).toHaveLength(0);
+    } finally {
+      await holder.query('COMMIT').catch(() => undefined);
+      await holder.end();
+    }
+    await paired(openid, templateId);
+    await settled(openid);
+    expect(await creditsOf(openid)).toHaveLength(1);
   });
 
   it('the event alone: one credit; the report alone: one credit', async () => {
