@@ -44,36 +44,37 @@ export async function storeCreditBatch(db: Database, batch: CreditBatch): Promis
     const taps = batch.credits.filter((credit) => credit.kind === 'subscribe');
     const formIds = batch.credits.filter((credit) => credit.kind !== 'subscribe');
     let stored = 0;
-    if (taps.length > 0) {
-      await lockUserLedger(tx, batch.appId, batch.openid);
-      for (const tap of taps) {
-        // a subscribe credit names its template (POST /v1/subscriptions always does); one without can never be sent
-        if (tap.templateId === undefined) continue;
-        const outcome = await pairReportedTap(tx, {
+    if (formIds.length > 0) {
+      const result = await tx.sendCredit.createMany({
+        data: formIds.map((credit) => ({
           appId: batch.appId,
           openid: batch.openid,
-          batchId: batch.batchId,
-          templateId: tap.templateId,
-          capturedAt: tap.capturedAt,
-        });
-        if (outcome === 'inserted') stored += 1;
-      }
+          kind: credit.kind,
+          formId: credit.formId ?? null,
+          templateId: credit.templateId ?? null,
+          usesLeft: credit.usesLeft,
+          capturedAt: credit.capturedAt,
+          expiresAt: credit.expiresAt,
+          sourceBatchId: batch.batchId,
+        })),
+        skipDuplicates: true,
+      });
+      stored += result.count;
     }
-    if (formIds.length === 0) return { stored };
-    const result = await tx.sendCredit.createMany({
-      data: formIds.map((credit) => ({
+    if (taps.length === 0) return { stored };
+    await lockUserLedger(tx, batch.appId, batch.openid);
+    for (const tap of taps) {
+      // a subscribe credit names its template (POST /v1/subscriptions always does); one without can never be sent
+      if (tap.templateId === undefined) continue;
+      const outcome = await pairReportedTap(tx, {
         appId: batch.appId,
         openid: batch.openid,
-        kind: credit.kind,
-        formId: credit.formId ?? null,
-        templateId: credit.templateId ?? null,
-        usesLeft: credit.usesLeft,
-        capturedAt: credit.capturedAt,
-        expiresAt: credit.expiresAt,
-        sourceBatchId: batch.batchId,
-      })),
-      skipDuplicates: true,
-    });
-    return { stored: stored + result.count };
+        batchId: batch.batchId,
+        templateId: tap.templateId,
+        capturedAt: tap.capturedAt,
+      });
+      if (outcome === 'inserted') stored += 1;
+    }
+    return { stored };
   });
 }
