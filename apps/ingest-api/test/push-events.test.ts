@@ -179,7 +179,11 @@ async function metricValue(baseUrl: string, name: string, labels: Record<string,
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ push: { pushToken: PUSH_TOKEN, encodingAesKey: ENCODING_AES_KEY } });
+  // retries a few hundred ms apart: a sent event that comes before its message is tried again soon
+  h = await startHarness({
+    push: { pushToken: PUSH_TOKEN, encodingAesKey: ENCODING_AES_KEY },
+    maxRetryDelayMs: 200,
+  });
 });
 afterAll(async () => {
   await h?.close();
@@ -550,6 +554,48 @@ describe('change and sent events', () => {
     ).toMatchObject({
       status: 'not_delivered',
     });
+  });
+
+  it('tries a sent event again until its message has the msgid, and gives up after a few tries', async () => {
+    const openid = `o-sent-early-${randomUUID()}`;
+    const templateId = `T-${randomUUID()}`;
+    const [early, never] = [`${Date.now()}1`, `${Date.now()}2`];
+    const sentEvent = (msgid: string): HandWrittenEvent => ({
+      openid,
+      createTime: nowSeconds() - (msgid === early ? 1 : 0),
+      event: 'subscribe_msg_sent_event',
+      items: [{ TemplateId: templateId, MsgID: msgid, ErrorCode: 0, ErrorStatus: 'success' }],
+    });
+    const unmatchedBefore = await metricValue(h.url, 'minapush_wechat_delivery_reports_unmatched_total', {
+      app: h.appId,
+    });
+    // WeChat's event comes before the dispatcher has written the msgid
+    expect(await push(sentEvent(early), 'plaintext', 'json')).toEqual({ status: 200, text: 'success' });
+    await eventually(async () => {
+      const stored = await h.db.wechatPushEvent.findFirst({ where: { appId: h.appId, openid } });
+      return stored && stored.attempts >= 1 ? true : undefined;
+    });
+    const message = await h.db.message.create({
+      data: { appId: h.appId, openid, kind: 'subscribe', templateId, data: {}, status: 'sent', msgid: early },
+    });
+    const delivered = await eventually(async () => {
+      const found = await h.db.message.findUnique({ where: { id: message.id } });
+      return found?.deliveryStatus ? found : undefined;
+    });
+    expect(delivered).toMatchObject({ deliveryStatus: 'delivered', deliveryErrcode: 0 });
+
+    // a msgid no message ever has: given up after 5 tries, counted
+    expect(await push(sentEvent(never), 'plaintext', 'json')).toEqual({ status: 200, text: 'success' });
+    await settled(openid);
+    const givenUp = await h.db.wechatPushEvent.findMany({
+      where: { appId: h.appId, openid },
+      orderBy: { id: 'asc' },
+    });
+    expect(givenUp[1]).toMatchObject({ attempts: 5 });
+    expect(givenUp[1]?.processedAt).not.toBeNull();
+    expect(
+      await metricValue(h.url, 'minapush_wechat_delivery_reports_unmatched_total', { app: h.appId }),
+    ).toBe(unmatchedBefore + 1);
   });
 
   it('acknowledges an unknown event, counts it and stores nothing', async () => {
