@@ -181,6 +181,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
     logger,
     concurrency: 4,
     metrics: ingestMetrics,
+    queue: creditQueue,
   });
   const ingest = await listen(
     createIngestServer({

@@ -7,6 +7,7 @@ import {
   createRedisConnection,
   creditIngestCatalog,
   isDeadLettered,
+  schedulePushEventSweep,
 } from '@minapush/queues';
 import { createTokenService, logTokenEvent } from '@minapush/tokens';
 import { createWechatClient } from '@minapush/wechat';
@@ -71,8 +72,16 @@ const worker =
         logger: logger.child({ component: 'credit-ingest-worker' }),
         concurrency: config.ingestWorkerConcurrency,
         metrics,
+        queue: creditQueue,
       })
     : undefined;
+// The sweep of push events stored while Redis was down: a job scheduler, so one process runs each
+// tick whatever the number of ingest APIs. Only processes that work the queue set it up.
+if (worker) {
+  schedulePushEventSweep(creditQueue).catch((error: unknown) =>
+    logger.warn({ err: error }, 'push-event sweep schedule not set up; it is tried again at the next start'),
+  );
+}
 worker?.on('failed', (job, error) => {
   if (job && isDeadLettered(job)) {
     logger.error(

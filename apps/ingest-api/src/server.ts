@@ -2,7 +2,7 @@ import type { WechatAppConfig } from '@minapush/config';
 import type { Database } from '@minapush/db';
 import { type HousekeepingSettings, removedByTable, runHousekeeping } from '@minapush/housekeeping';
 import type { Logger } from '@minapush/logger';
-import { type Redis, redisKeys } from '@minapush/queues';
+import { enqueuePushEvent, type Redis, redisKeys } from '@minapush/queues';
 import { createTemplateRegistry, type TemplateSyncOutcome } from '@minapush/templates';
 import type { TokenService } from '@minapush/tokens';
 import type { WechatClient } from '@minapush/wechat';
@@ -24,6 +24,7 @@ import { createErrorHandler, notFoundHandler } from './http/error-handler.js';
 import { createMessagesRouter } from './messages/messages-routes.js';
 import type { Metrics } from './metrics/metrics.js';
 import { createDocsRouter } from './openapi/docs-routes.js';
+import { createPushEventsRouter } from './push/push-events-route.js';
 import { createLoginRateLimit } from './sessions/login-rate-limit.js';
 import type { SessionTokens } from './sessions/session-tokens.js';
 import { createSessionsRouter } from './sessions/sessions-route.js';
@@ -169,6 +170,20 @@ export function createServer(deps: ServerDeps): Express {
       authenticate: sessionOrApiKey,
       producer,
       metrics: deps.metrics,
+      now,
+    }),
+  );
+  app.use(
+    createPushEventsRouter({
+      apps: deps.apps,
+      db: deps.db,
+      enqueue: async (eventId) => {
+        // BullMQ would wait for a connection that is not ready; the sweep enqueues the event later
+        if (deps.redis.status !== 'ready') throw new Error(`redis connection is ${deps.redis.status}`);
+        await enqueuePushEvent(deps.creditQueue, { eventId });
+      },
+      metrics: deps.metrics,
+      logger: deps.logger,
       now,
     }),
   );

@@ -56,6 +56,7 @@ describe('an accepted credit batch that cannot be stored', () => {
       db,
       logger,
       metrics: createMetrics(),
+      queue: h.creditQueue,
     });
     try {
       await job?.retry('failed');

@@ -75,6 +75,10 @@ export interface HarnessOptions {
   now?: () => Date;
   /** the shortest time between two on-demand template syncs of one app (default 10 s) */
   templateSyncWindowMs?: number;
+  /** the default app's message-push settings, as its WECHAT_APPS entry would give them */
+  push?: { pushToken: string; encodingAesKey?: string };
+  /** apps served besides the sandbox's, e.g. one with a published example's appId and push settings */
+  extraApps?: Array<{ appId: string; secret: string; pushToken?: string; encodingAesKey?: string }>;
 }
 
 async function createSandboxApp(sandboxUrl: string) {
@@ -119,7 +123,9 @@ export async function startHarness(options: HarnessOptions = {}) {
   fanOutQueue.on('error', () => undefined);
   creditQueue.on('error', () => undefined);
   const workerConnection = createRedisConnection(REDIS_URL, 'worker');
-  const metrics = createMetrics({ appIds: sandboxApps.map((sandboxApp) => sandboxApp.appId) });
+  const metrics = createMetrics({
+    appIds: [...sandboxApps, ...(options.extraApps ?? [])].map((servedApp) => servedApp.appId),
+  });
   // scrapes read at once what they count: a test asserts right after what it did
   collectQueueDepth(metrics, [{ queue: creditQueue, lane: 'none' }], 0);
   const worker: Worker | undefined =
@@ -132,15 +138,17 @@ export async function startHarness(options: HarnessOptions = {}) {
           logger,
           concurrency: 2,
           metrics,
+          queue: creditQueue,
           ...(options.maxRetryDelayMs === undefined ? {} : { maxRetryDelayMs: options.maxRetryDelayMs }),
         });
   const wechat = createWechatClient({ baseUrl: sandboxHttp.url, timeoutMs: 2_000 });
-  const apps = sandboxApps.map((sandboxApp, i) => ({
+  const apps = [...sandboxApps, ...(options.extraApps ?? [])].map((sandboxApp, i) => ({
     ...sandboxApp,
     ...(options.secret ? { secret: options.secret } : {}),
     tokenMode: 'stable' as const,
     sendRatePerSecond: 20,
     ...(i === 0 && options.quietHours ? { quietHours: options.quietHours } : {}),
+    ...(i === 0 && options.push ? options.push : {}),
   }));
   const messageQueues = new Map<string, Queue>();
   const tokens = createTokenService({ redis, wechat, db, apps, keyPrefix: prefix });
@@ -206,6 +214,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     redis,
     worker,
     wechat,
+    metrics,
     /** an app's send queue under this harness's prefix, to look at the jobs POST /v1/messages added */
     messageQueue(forAppId: string = appId): Queue {
       let queue = messageQueues.get(forAppId);

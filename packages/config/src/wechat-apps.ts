@@ -14,6 +14,27 @@ export const wechatAppSchema = z.object({
   tokenDailyLimit: z.number().int().positive().optional(),
   /** quiet hours of the app's broadcasts (a broadcast's own override them); single messages ignore them */
   quietHours: quietHoursSchema.optional(),
+  /**
+   * The Token of the console's message-push settings (消息推送): signs every push to
+   * /v1/apps/:appId/wechat/events. A secret. Without it the app's push endpoint answers 404.
+   */
+  pushToken: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9]{3,32}$/,
+      'pushToken is 3 to 32 letters or digits, as the mini-program console takes it',
+    )
+    .optional(),
+  /**
+   * The EncodingAESKey of the same settings, for the compatible and secure modes. A secret.
+   */
+  encodingAesKey: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9+/]{43}$/,
+      'encodingAesKey is the 43 characters (letters, digits, + and /) the console shows',
+    )
+    .optional(),
 });
 export type WechatAppConfig = z.infer<typeof wechatAppSchema>;
 

@@ -45,6 +45,14 @@ export {
 export { type AppInventory, findAppInventory } from './credits/find-app-inventory.js';
 export { findUserCredits, type UserCredits } from './credits/find-user-credits.js';
 export {
+  killRefusedTemplateCredits,
+  type RefusedTemplate,
+} from './credits/kill-refused-template-credits.js';
+export { type LedgerExecutor, PAIRING_WINDOW_MS } from './credits/ledger-executor.js';
+export { lockUserLedger } from './credits/lock-user-ledger.js';
+export { type PopupAccept, type PopupAcceptOutcome, pairPopupAccept } from './credits/pair-popup-accept.js';
+export { pairReportedTap, type ReportedTap, type ReportedTapOutcome } from './credits/pair-reported-tap.js';
+export {
   type CreditBatch,
   type CreditToStore,
   type StoredCreditBatch,
@@ -58,6 +66,7 @@ export type {
   Message,
   MessageAttempt,
   SendCredit,
+  WechatPushEvent,
 } from './generated/prisma/client.js';
 export {
   AttemptOutcome,
@@ -86,12 +95,24 @@ export {
 export { findMessage } from './messages/find-message.js';
 export { findMessageAttempts, type MessageAttemptView } from './messages/find-message-attempts.js';
 export { listMessages, type MessageListQuery } from './messages/list-messages.js';
+export { type DeliveryReport, recordDeliveryReports } from './messages/record-delivery-reports.js';
 export {
   decodePageCursor,
   encodePageCursor,
   InvalidPageCursorError,
   type Page,
 } from './page-cursor.js';
+export {
+  findUnappliedPushEvents,
+  type UnappliedPushEventsQuery,
+} from './push-events/find-unapplied-push-events.js';
+export { finishPushEvent } from './push-events/finish-push-event.js';
+export { type LockedPushEvent, lockPushEvent } from './push-events/lock-push-event.js';
+export {
+  type PushEventToRecord,
+  type RecordedPushEvent,
+  recordPushEvent,
+} from './push-events/record-push-event.js';
 export { completeIdleBroadcasts } from './recovery/complete-idle-broadcasts.js';
 export { type ExpiredLease, findExpiredLeases } from './recovery/find-expired-leases.js';
 export { findQueuedBatches, type QueuedBatch } from './recovery/find-queued-batches.js';

@@ -22,8 +22,9 @@ describe('createLogger', () => {
     logger.info({ req: { method: 'GET', url: '/cgi-bin/token?appid=wxa&secret=S3&grant_type=x' } }, 'y');
     logger.info({ deep: { a: { b: { accessToken: 'T1' } } } }, 'z');
     logger.warn({ code: 'request_not_sent', errcode: 40125 }, 'kept');
+    logger.info({ apps: { app: { pushToken: 'P1', encodingAesKey: 'E1' } } }, 'push settings');
     const text = lines.join('');
-    for (const secret of ['S1', 'S2', 'S3', 'K1', 'T1']) expect(text).not.toContain(secret);
+    for (const secret of ['S1', 'S2', 'S3', 'K1', 'T1', 'P1', 'E1']) expect(text).not.toContain(secret);
     expect(text).toContain('wxa');
     // error codes are what an operator needs, not secrets
     expect(text).toContain('"code":"request_not_sent"');

@@ -13,6 +13,8 @@ export const SECRET_KEYS = [
   'authorization',
   'cookie',
   'js_code',
+  'pushToken',
+  'encodingAesKey',
 ] as const;
 
 /** pino redact paths for SECRET_KEYS at the top level and up to three levels down. */

@@ -11,16 +11,27 @@ export {
 } from './broadcasts/catalog.js';
 export { type CatalogHandlers, type CatalogWorkerOptions, createCatalogWorker } from './catalog-worker.js';
 export {
+  type ApplyPushEventPayload,
+  applyPushEventSchema,
   CREDIT_INGEST_RETRY_BUDGET_MS,
   creditIngestCatalog,
   creditToStoreSchema,
   MAX_CREDITS_PER_BATCH,
   type PersistCreditBatchPayload,
+  PUSH_EVENT_SWEEP_INTERVAL_MS,
+  PUSH_EVENT_SWEEP_SCHEDULER_ID,
   persistCreditBatchSchema,
   type RecordUserPayload,
   recordUserSchema,
 } from './credit-ingest/catalog.js';
-export { enqueueCreditBatch, enqueueUserSighting } from './credit-ingest/producer.js';
+export {
+  enqueueCreditBatch,
+  enqueuePushEvent,
+  enqueueUserSighting,
+  pushEventJobId,
+  reenqueuePushEvent,
+  schedulePushEventSweep,
+} from './credit-ingest/producer.js';
 export { deploymentQueueNames } from './deployment-queues.js';
 export { ensureJob } from './ensure-job.js';
 export {

@@ -113,7 +113,11 @@ describe('every job catalog', () => {
   });
 
   it('retries an accepted credit batch for about a day, at most an hour apart, and keeps it failed', () => {
-    for (const job of Object.values(creditIngestCatalog.jobs)) {
+    // what was accepted (batches, sightings, stored push events); the push-event sweep is a tick of
+    // a job scheduler, not data: a failed one is left to the next tick
+    const { 'sweep-push-events': sweep, ...accepted } = creditIngestCatalog.jobs;
+    expect(sweep.options.attempts).toBe(1);
+    for (const job of Object.values(accepted)) {
       const delays = nominalRetryDelays(job.options);
       expect(sum(delays)).toBeGreaterThan(CREDIT_INGEST_RETRY_BUDGET_MS - 2 * MAX_RETRY_DELAY_MS);
       expect(sum(delays)).toBeLessThanOrEqual(CREDIT_INGEST_RETRY_BUDGET_MS);

@@ -85,6 +85,16 @@ export function describeMessage(message: Message) {
     ...(message.sendAt === null ? {} : { sendAt: message.sendAt.toISOString() }),
     ...(message.sentAt === null ? {} : { sentAt: message.sentAt.toISOString() }),
     ...(message.broadcastId === null ? {} : { broadcastId: message.broadcastId }),
+    ...(message.deliveryStatus === null || message.deliveryReportedAt === null
+      ? {}
+      : {
+          delivery: {
+            status: message.deliveryStatus,
+            ...(message.deliveryErrcode === null ? {} : { errcode: message.deliveryErrcode }),
+            ...(message.deliveryErrmsg === null ? {} : { errmsg: message.deliveryErrmsg }),
+            reportedAt: message.deliveryReportedAt.toISOString(),
+          },
+        }),
   };
 }
 

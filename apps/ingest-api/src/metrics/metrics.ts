@@ -2,6 +2,7 @@ import { HOUSEKEEPING_TABLES } from '@minapush/housekeeping';
 import { createQueueDepthReader, creditIngestCatalog, type WatchedQueue } from '@minapush/queues';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { RejectionReason } from '../credits/form-id-intake.js';
+import { PUSH_EVENT_LABELS, PUSH_REFUSAL_REASONS } from '../push/push-outcomes.js';
 
 const CREDIT_KINDS = ['form_id', 'prepay_id', 'subscribe'] as const;
 const REJECTION_REASONS: readonly RejectionReason[] = ['mock', 'duplicate', 'expired', 'malformed'];
@@ -80,12 +81,39 @@ export function createMetrics(options: { defaultMetrics?: boolean; appIds?: read
       labelNames: ['app'] as const,
       registers,
     }),
+    pushEvents: new Counter({
+      name: 'minapush_wechat_push_events_total',
+      help: 'events WeChat pushed and minapush acknowledged, by kind (popup, change, sent, unknown; duplicate: a retry of one already stored)',
+      labelNames: ['app', 'event'] as const,
+      registers,
+    }),
+    pushRefused: new Counter({
+      name: 'minapush_wechat_push_refused_total',
+      help: 'pushes to /v1/apps/:appId/wechat/events refused, by reason (bad_signature, stale_timestamp, malformed, …)',
+      labelNames: ['app', 'reason'] as const,
+      registers,
+    }),
+    deliveryFailures: new Counter({
+      name: 'minapush_wechat_delivery_failures_total',
+      help: 'deliveries WeChat reported as failed (subscribe_msg_sent_event with an ErrorCode), by errcode',
+      labelNames: ['app', 'errcode'] as const,
+      registers,
+    }),
+    deliveryReportsUnmatched: new Counter({
+      name: 'minapush_wechat_delivery_reports_unmatched_total',
+      help: 'delivery reports (sent events) given up on because no message has their msgid',
+      labelNames: ['app'] as const,
+      registers,
+    }),
   };
   for (const app of options.appIds ?? []) {
     for (const kind of CREDIT_KINDS) metrics.creditsAccepted.inc({ app, kind }, 0);
     for (const reason of REJECTION_REASONS) metrics.creditsRejected.inc({ app, reason }, 0);
     metrics.logins.inc({ app, outcome: 'ok' }, 0);
     metrics.templateSyncs.inc({ app, outcome: 'ok' }, 0);
+    for (const event of PUSH_EVENT_LABELS) metrics.pushEvents.inc({ app, event }, 0);
+    for (const reason of PUSH_REFUSAL_REASONS) metrics.pushRefused.inc({ app, reason }, 0);
+    metrics.deliveryReportsUnmatched.inc({ app }, 0);
   }
   metrics.jobsDeadLettered.inc({ queue: creditIngestCatalog.queue }, 0);
   return metrics;

@@ -232,6 +232,21 @@ const messageSchema = {
     },
     sentAt: { type: 'string', format: 'date-time' },
     broadcastId: { type: 'string', format: 'uuid', description: 'the broadcast it belongs to' },
+    delivery: {
+      type: 'object',
+      description:
+        "what WeChat's message push (subscribe_msg_sent_event) said of the delivery, when the app's push is configured and an event came; absent until then",
+      required: ['status', 'reportedAt'],
+      properties: {
+        status: {
+          enum: ['delivered', 'not_delivered'],
+          description: 'not_delivered: WeChat accepted the send but did not deliver it (`errcode` says why)',
+        },
+        errcode: { type: 'integer', description: "the event's ErrorCode (0 when delivered)" },
+        errmsg: { type: 'string', description: "the event's ErrorStatus" },
+        reportedAt: { type: 'string', format: 'date-time', description: "the event's CreateTime" },
+      },
+    },
   },
 };
 
@@ -720,6 +735,61 @@ export function buildOpenApiDocument() {
             '401': errorResponse('no or bad credentials'),
             '403': errorResponse('a session token: this endpoint takes API keys only'),
             '404': errorResponse('`unknown_app`: the message lists the apps this API serves'),
+          },
+        },
+      },
+      '/v1/apps/{appId}/wechat/events': {
+        get: {
+          summary: "WeChat's URL verification of the message push",
+          description:
+            "The URL an admin enters in the mini-program console's message-push settings (消息推送). WeChat checks it with a GET signed by the app's `pushToken` (WECHAT_APPS): sha1 of the sorted token, timestamp and nonce. The answer is `echostr`, as text.",
+          parameters: [
+            appIdParameter,
+            ...['signature', 'timestamp', 'nonce', 'echostr'].map((name) => ({
+              name,
+              in: 'query',
+              required: true,
+              schema: { type: 'string' },
+            })),
+          ],
+          responses: {
+            '200': { description: 'the echostr', content: { 'text/plain': { schema: { type: 'string' } } } },
+            '400': errorResponse('`missing_echostr`'),
+            '401': errorResponse('`bad_signature`: missing, or not made with the pushToken'),
+            '404': errorResponse('`unknown_app`, or `push_not_configured`: the app has no pushToken'),
+          },
+        },
+        post: {
+          summary: "WeChat's message push: subscribe-message events",
+          description:
+            "`subscribe_msg_popup_event` (what the user chose in the dialog), `subscribe_msg_change_event` (a template turned off in the settings) and `subscribe_msg_sent_event` (the outcome of a delivery), as XML or JSON, in plaintext (`signature`), compatible or secure mode (`msg_signature`, AES with the app's `encodingAesKey`). A timestamp more than 300 s from the server's clock is refused (a replay). An accepted event is stored, then answered `success`; it feeds the credit ledger later, once however often WeChat retries it (docs/push-events.md). Other events are acknowledged and counted, not stored.",
+          parameters: [
+            appIdParameter,
+            ...['signature', 'timestamp', 'nonce', 'msg_signature', 'encrypt_type'].map((name) => ({
+              name,
+              in: 'query',
+              required: false,
+              schema: { type: 'string' },
+            })),
+          ],
+          requestBody: {
+            required: true,
+            content: {
+              'text/xml': { schema: { type: 'string' } },
+              'application/json': { schema: { type: 'object' } },
+            },
+          },
+          responses: {
+            '200': { description: '`success`', content: { 'text/plain': { schema: { type: 'string' } } } },
+            '400': errorResponse(
+              '`malformed_push`: not WeChat XML or JSON, or a subscribe event missing its fields; `encryption_not_configured`: encrypted but the app has no encodingAesKey',
+            ),
+            '401': errorResponse(
+              '`bad_signature`: signature missing or wrong; `stale_timestamp`: more than 300 s from now',
+            ),
+            '404': errorResponse('`unknown_app`, or `push_not_configured`: the app has no pushToken'),
+            '413': errorResponse('`body_too_large`: over 64 KiB'),
+            '503': errorResponse('`database_unavailable`: nothing was stored; WeChat retries'),
           },
         },
       },
