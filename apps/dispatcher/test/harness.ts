@@ -82,6 +82,8 @@ export interface HarnessOptions {
   admin?: { username: string; password: string; readOnly?: boolean };
   /** sync the app's subscribe templates at start and on this cron pattern, as main.ts does */
   templateSyncCron?: string;
+  /** the app's message-push settings, as its WECHAT_APPS entry would give them */
+  push?: { pushToken: string; encodingAesKey?: string };
 }
 
 async function listen(app: { listen: (port: number, host: string) => import('node:http').Server }) {
@@ -130,6 +132,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
     tokenMode: 'stable',
     sendRatePerSecond: options.sendRatePerSecond ?? 1_000,
     ...(options.quietHours ? { quietHours: options.quietHours } : {}),
+    ...(options.push ?? {}),
   };
   // QUEUE_PREFIX, and the prefix the apps make of it (as serviceSettings does)
   const prefixSetting = `test-${randomUUID()}`;
@@ -440,6 +443,8 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
       await creditWorker.close();
       await new Promise<void>((resolve) => ingest.server.close(() => resolve()));
       await new Promise<void>((resolve) => sandboxHttp.server.close(() => resolve()));
+      // its message pushes still queued or in flight
+      await sandbox.close();
       await messageQueue.close();
       await bulkQueue.close();
       await Promise.allSettled(boardQueues.map((queue) => queue.close()));
