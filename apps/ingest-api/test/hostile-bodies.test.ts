@@ -1,3 +1,4 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { isFreeOfControlCharacters } from '@minapush/queues';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,8 +12,9 @@ import { eventually, type Harness, startHarness } from './harness.js';
 
 let h: Harness;
 let session: string;
+const PUSH_TOKEN = 'hostilePushToken1';
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ push: { pushToken: PUSH_TOKEN } });
   session = (await h.login()).token;
   await settledCreditQueue(); // the login's user sighting
 }, 30_000);
@@ -156,6 +158,39 @@ const ROUTES: Record<string, RouteUnderTest> = {
     base: (seed) => ({ staleToken: `stale-${seed}` }),
     fields: [['staleToken']],
     keyed: [[]],
+  },
+  // WeChat's message push in plaintext mode: the signature covers the token, timestamp and nonce,
+  // not the body, so a correctly signed request takes the hostile body all the way to the parser
+  'POST /v1/apps/:appId/wechat/events': {
+    method: 'POST',
+    path: () => {
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const nonce = randomUUID().slice(0, 8);
+      const signature = createHash('sha1')
+        .update([PUSH_TOKEN, timestamp, nonce].sort().join(''))
+        .digest('hex');
+      return `/v1/apps/${h.appId}/wechat/events?signature=${signature}&timestamp=${timestamp}&nonce=${nonce}`;
+    },
+    who: 'none',
+    base: (seed) => ({
+      ToUserName: 'gh_0123456789ab',
+      FromUserName: `openid-${seed}`,
+      CreateTime: 1764633600,
+      MsgType: 'event',
+      Event: 'subscribe_msg_popup_event',
+      List: [{ TemplateId: 'tmpl-hostile', SubscribeStatusString: 'accept', PopupScene: '0' }],
+    }),
+    fields: [
+      ['ToUserName'],
+      ['FromUserName'],
+      ['CreateTime'],
+      ['Event'],
+      ['List'],
+      ['List', 0],
+      ['List', 0, 'TemplateId'],
+      ['List', 0, 'SubscribeStatusString'],
+    ],
+    keyed: [[], ['List', 0]],
   },
 };
 
@@ -407,7 +442,7 @@ async function expectContractError(response: Response) {
   expect(error.message).toEqual(expect.stringMatching(/\S.{9,}/s));
 }
 
-// 8 routes (form-ids twice: a session's and an API key's): 1,000 hostile requests in all
+// 9 routes (form-ids twice: a session's and an API key's): 1,125 hostile requests in all
 const RUNS_PER_ROUTE = 125;
 
 describe('hostile request bodies', () => {
