@@ -366,6 +366,7 @@ describe.skipIf(process.platform === 'win32')('the minapush command line against
       'broadcasts',
       'credits',
       'messages',
+      'pushEvents',
       'tokenFetches',
     ]);
     // what a run removes is housekeeping's business (tested with it); here: the CLI passes the
@@ -375,7 +376,7 @@ describe.skipIf(process.platform === 'win32')('the minapush command line against
     const human = await minapush(['housekeeping', 'run'], { env: cliEnv });
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(
-      /^housekeeping removed \d+ credits, \d+ messages, \d+ attempts, \d+ broadcasts, \d+ token fetches/,
+      /^housekeeping removed \d+ credits, \d+ messages, \d+ attempts, \d+ broadcasts, \d+ token fetches, \d+ push events/,
     );
   });
 

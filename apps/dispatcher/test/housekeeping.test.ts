@@ -98,7 +98,14 @@ describe('housekeeping', () => {
     const removed = removedOf(await weekOn.run());
 
     // the holder's second formId and the unused user's formId expired unused: gone
-    expect(removed).toEqual({ credits: 2, messages: 0, attempts: 0, broadcasts: 0, tokenFetches: 0 });
+    expect(removed).toEqual({
+      credits: 2,
+      messages: 0,
+      attempts: 0,
+      broadcasts: 0,
+      tokenFetches: 0,
+      pushEvents: 0,
+    });
     expect(await h.credits(unused.openid)).toEqual([]);
     const holderCredits = await h.credits(holder.openid);
     expect(holderCredits.map((c) => c.id)).toEqual([heldCreditId]);
@@ -152,11 +159,27 @@ describe('housekeeping', () => {
       orderBy: [{ fetchedAt: 'asc' }, { id: 'asc' }],
     });
     expect(fetches).toHaveLength(2);
+    // two pushes from WeChat's message push: one received now, one five days later (as the days
+    // would have brought it)
+    const pushed = async (key: string, receivedAt: string) =>
+      h.db.$executeRaw`INSERT INTO wechat_push_events
+        (app_id, dedupe_key, event_type, openid, event_time, payload, received_at, processed_at)
+        VALUES (${h.app.appId}, ${key.padEnd(64, '0')}, 'change', 'o-pushed', now(), '{}'::jsonb,
+          ${receivedAt}::timestamptz, now())`;
+    await pushed('a', new Date().toISOString());
+    await pushed('b', new Date(Date.now() + 5 * DAY).toISOString());
 
     // 29 days on, the history is younger than RETENTION_DAYS (30): nothing goes, not even the
     // formIds the sends spent (expired since), which their kept messages point at.
     const removedAt29 = removedOf(await housekeepingAt(() => Date.now() + 29 * DAY).run());
-    expect(removedAt29).toEqual({ credits: 0, messages: 0, attempts: 0, broadcasts: 0, tokenFetches: 0 });
+    expect(removedAt29).toEqual({
+      credits: 0,
+      messages: 0,
+      attempts: 0,
+      broadcasts: 0,
+      tokenFetches: 0,
+      pushEvents: 0,
+    });
     expect(await h.db.message.count({ where: { id: { in: finishedIds } } })).toBe(5);
 
     // One of the single messages finished a few days later than the rest: younger than 30 days
@@ -169,8 +192,19 @@ describe('housekeeping', () => {
     const removed = removedOf(await dayThirtyOne.run());
 
     // 4 finished messages and their 4 attempts, the broadcast once its messages were gone, the
-    // formIds those messages had spent (freed in the same run), and the older token fetch
-    expect(removed).toEqual({ credits: 4, messages: 4, attempts: 4, broadcasts: 1, tokenFetches: 1 });
+    // formIds those messages had spent (freed in the same run), the older token fetch and the
+    // older push
+    expect(removed).toEqual({
+      credits: 4,
+      messages: 4,
+      attempts: 4,
+      broadcasts: 1,
+      tokenFetches: 1,
+      pushEvents: 1,
+    });
+    expect(
+      (await h.db.wechatPushEvent.findMany({ where: { appId: h.app.appId } })).map((e) => e.dedupeKey[0]),
+    ).toEqual(['b']);
     expect(await h.db.message.count({ where: { id: { in: finishedIds } } })).toBe(1);
     expect(await h.db.message.findUnique({ where: { id: oldSingleId } })).toBeNull();
     expect(await h.db.messageAttempt.count({ where: { messageId: { in: finishedIds } } })).toBe(1);

@@ -3,7 +3,7 @@ import { redisKeys } from '@minapush/queues';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, post, startHarness } from './harness.js';
 
-const NOTHING = { credits: 0, messages: 0, attempts: 0, broadcasts: 0, tokenFetches: 0 };
+const NOTHING = { credits: 0, messages: 0, attempts: 0, broadcasts: 0, tokenFetches: 0, pushEvents: 0 };
 
 let h: Harness;
 beforeAll(async () => {

@@ -81,6 +81,7 @@ export {
 } from './generated/prisma/client.js';
 export { purgeFinishedBroadcasts } from './housekeeping/purge-finished-broadcasts.js';
 export { type PurgedMessages, purgeFinishedMessages } from './housekeeping/purge-finished-messages.js';
+export { purgePushEvents } from './housekeeping/purge-push-events.js';
 export { purgeTokenHistory } from './housekeeping/purge-token-history.js';
 export { purgeUnusableCredits } from './housekeeping/purge-unusable-credits.js';
 export { BIGINT_START, type PurgeResult, type PurgeWindow } from './housekeeping/purge-window.js';

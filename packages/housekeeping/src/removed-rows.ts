@@ -5,6 +5,7 @@ export interface RemovedRows {
   attempts: number;
   broadcasts: number;
   tokenFetches: number;
+  pushEvents: number;
 }
 
 /** The table each count is of: the `table` label of minapush_housekeeping_removed_total. */
@@ -14,6 +15,7 @@ export const HOUSEKEEPING_TABLES: Readonly<Record<keyof RemovedRows, string>> = 
   attempts: 'message_attempts',
   broadcasts: 'broadcasts',
   tokenFetches: 'access_token_fetches',
+  pushEvents: 'wechat_push_events',
 };
 
 /** Each table's count, for the metric. */
@@ -30,9 +32,10 @@ export const nothingRemoved = (): RemovedRows => ({
   attempts: 0,
   broadcasts: 0,
   tokenFetches: 0,
+  pushEvents: 0,
 });
 
-/** One line's worth: "12 credits, 3 messages, 4 attempts, 0 broadcasts, 1 token fetch". */
+/** One line's worth: "12 credits, 3 messages, 4 attempts, 0 broadcasts, 1 token fetch, 0 push events". */
 export function describeRemoved(removed: RemovedRows): string {
   const part = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
   return [
@@ -41,5 +44,6 @@ export function describeRemoved(removed: RemovedRows): string {
     part(removed.attempts, 'attempt', 'attempts'),
     part(removed.broadcasts, 'broadcast', 'broadcasts'),
     part(removed.tokenFetches, 'token fetch', 'token fetches'),
+    part(removed.pushEvents, 'push event', 'push events'),
   ].join(', ');
 }

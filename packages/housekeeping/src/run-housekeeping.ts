@@ -6,6 +6,7 @@ import {
   type PurgeResult,
   purgeFinishedBroadcasts,
   purgeFinishedMessages,
+  purgePushEvents,
   purgeTokenHistory,
   purgeUnusableCredits,
 } from '@minapush/db';
@@ -59,7 +60,8 @@ export type HousekeepingOutcome =
  * 2. finished broadcasts (completed, cancelled) older than that with none of their messages left;
  * 3. credits that expired, were spent or died, that no message or attempt points at (a pending
  *    message keeps its credit; the credits of the messages step 1 deleted go now);
- * 4. token history older than `retentionDays`, but never an app's newest fetch.
+ * 4. token history older than `retentionDays`, but never an app's newest fetch;
+ * 5. WeChat's message pushes received more than `retentionDays` ago.
  * Whoever finds a run in progress (a schedule tick, an operator) waits for it and answers its
  * report instead of starting a second one.
  */
@@ -143,6 +145,11 @@ async function runHoldingLock(
   await walk(BIGINT_START, async (after) => {
     const result = await purgeTokenHistory(r.db, { ...window, after, before });
     removed.tokenFetches += result.removed;
+    return result;
+  });
+  await walk(BIGINT_START, async (after) => {
+    const result = await purgePushEvents(r.db, { ...window, after, before });
+    removed.pushEvents += result.removed;
     return result;
   });
 

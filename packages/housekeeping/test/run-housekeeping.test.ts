@@ -104,7 +104,7 @@ describe('runHousekeeping', () => {
     expect(logged.removed).toMatchObject({ credits: 250, messages: 230, attempts: 230 });
     expect(logged.statements).toBeGreaterThanOrEqual(3 + 3 + 1 + 1);
     expect(logged.msg).toBe(
-      'housekeeping removed 250 credits, 230 messages, 230 attempts, 0 broadcasts, 0 token fetches',
+      'housekeeping removed 250 credits, 230 messages, 230 attempts, 0 broadcasts, 0 token fetches, 0 push events',
     );
   });
 

@@ -127,7 +127,7 @@ const housekeepingRunSchema = {
     removed: {
       type: 'object',
       description: 'rows the run deleted',
-      required: ['credits', 'messages', 'attempts', 'broadcasts', 'tokenFetches'],
+      required: ['credits', 'messages', 'attempts', 'broadcasts', 'tokenFetches', 'pushEvents'],
       properties: {
         credits: {
           type: 'integer',
@@ -146,6 +146,11 @@ const housekeepingRunSchema = {
           type: 'integer',
           minimum: 0,
           description: "access_token history older than RETENTION_DAYS; never an app's newest fetch",
+        },
+        pushEvents: {
+          type: 'integer',
+          minimum: 0,
+          description: "WeChat's message pushes received more than RETENTION_DAYS ago",
         },
       },
     },

@@ -16,6 +16,7 @@ const REMOVED_LABELS: Record<string, string> = {
   attempts: 'attempts',
   broadcasts: 'broadcasts',
   tokenFetches: 'token fetches',
+  pushEvents: 'push events',
 };
 
 export function registerHousekeepingCommands(program: Command, context: CliContext) {
