@@ -15,6 +15,7 @@ import { type ExchangeOutcome, exchange } from './exchange.js';
 import {
   errorReplySchema,
   exactMsgid,
+  quotaReplySchema,
   sessionReplySchema,
   subscribeSendReplySchema,
   templateSendReplySchema,
@@ -136,8 +137,20 @@ export interface WechatClient {
     message: SubscribeMessage,
     options?: SendCallOptions,
   ): Promise<WechatResult<SubscribeSendReceipt>>;
+  /**
+   * POST /cgi-bin/openapi/quota/get: the daily limit, use and remainder of one API (`cgiPath`,
+   * such as `/cgi-bin/message/subscribe/send`) for the app of the token
+   */
+  getApiQuota(accessToken: string, cgiPath: string): Promise<WechatResult<ApiQuota>>;
   /** Waits for calls in flight, then closes the client's own connections. */
   close(): Promise<void>;
+}
+
+/** An API's daily quota as WeChat counts it (its China day). */
+export interface ApiQuota {
+  dailyLimit: number;
+  used: number;
+  remain: number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -400,6 +413,22 @@ export function createWechatClient(options: WechatClientOptions): WechatClient {
         replySchema: subscribeSendReplySchema,
         mayStart: options?.mayStart,
         toValue: (reply, raw): SubscribeSendReceipt => ({ msgid: exactMsgid(reply.msgid, raw) }),
+      });
+    },
+
+    getApiQuota(accessToken, cgiPath) {
+      return call({
+        endpoint: 'quota_get',
+        method: 'POST',
+        query: { access_token: accessToken },
+        json: { cgi_path: cgiPath },
+        credentials: [accessToken],
+        replySchema: quotaReplySchema,
+        toValue: ({ quota }): ApiQuota => ({
+          dailyLimit: quota.daily_limit,
+          used: quota.used,
+          remain: quota.remain,
+        }),
       });
     },
 

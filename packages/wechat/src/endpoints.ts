@@ -2,7 +2,13 @@
  * The WeChat calls this client makes, named as the sandbox's fault API names them. Errors carry
  * this name instead of the URL, whose query holds the secret, the access_token or the login code.
  */
-export type WechatEndpoint = 'token' | 'stable_token' | 'jscode2session' | 'template_send' | 'subscribe_send';
+export type WechatEndpoint =
+  | 'token'
+  | 'stable_token'
+  | 'jscode2session'
+  | 'template_send'
+  | 'subscribe_send'
+  | 'quota_get';
 
 export const WECHAT_ENDPOINT_PATHS: Readonly<Record<WechatEndpoint, string>> = {
   token: '/cgi-bin/token',
@@ -10,6 +16,7 @@ export const WECHAT_ENDPOINT_PATHS: Readonly<Record<WechatEndpoint, string>> = {
   jscode2session: '/sns/jscode2session',
   template_send: '/cgi-bin/message/wxopen/template/send',
   subscribe_send: '/cgi-bin/message/subscribe/send',
+  quota_get: '/cgi-bin/openapi/quota/get',
 };
 
 /** Endpoints that authenticate with the app secret rather than an access_token. */
