@@ -5,6 +5,7 @@ export const FAULT_ENDPOINTS = [
   'jscode2session',
   'template_send',
   'subscribe_send',
+  'quota_get',
 ] as const;
 
 export type FaultEndpoint = (typeof FAULT_ENDPOINTS)[number];

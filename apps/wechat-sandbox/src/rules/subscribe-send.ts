@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import type { SandboxApp } from '../state/app-state.js';
 import { fail, WechatErrcode, type WechatOutcome } from '../wechat-errors.js';
-import { checkDailySendLimit, checkMessageTarget, deliver, type SendAnswer } from './message-checks.js';
+import {
+  checkDailySendLimit,
+  checkMessageTarget,
+  checkSensitiveWords,
+  deliver,
+  type SendAnswer,
+} from './message-checks.js';
 import { checkSubscribeData } from './subscribe-value-rules.js';
 
 export const MINIPROGRAM_STATES = ['developer', 'trial', 'formal'] as const;
@@ -44,6 +50,8 @@ export function sendSubscribeMessage(
   const data = body.data ?? {};
   const dataCheck = checkSubscribeData(data);
   if (!dataCheck.ok) return fail(WechatErrcode.argumentInvalid, `${dataCheck.field} invalid`);
+  const clean = checkSensitiveWords(app, data);
+  if (!clean.ok) return clean;
   const withinLimit = checkDailySendLimit(app, 'subscribe');
   if (!withinLimit.ok) return withinLimit;
   if (app.subscribeCreditsOf(openid, templateId) <= 0) return fail(WechatErrcode.userRefused);

@@ -28,6 +28,8 @@ export interface AppSettings {
   dailySendLimit?: number;
   /** calls per minute to any WeChat endpoint; unlimited when absent */
   perMinuteLimit?: number;
+  /** a message whose data value contains one of these is refused with 45168 */
+  sensitiveWords?: string[];
 }
 
 export interface IssuedToken {
@@ -110,6 +112,8 @@ export class SandboxApp {
   readonly deliveries: Delivery[] = [];
   readonly tokenFetchLog: TokenFetch[] = [];
   readonly faults = new FaultList();
+  /** openids with a send call in flight: a second one at the same time is answered 43108 */
+  readonly sendingTo = new Set<string>();
   readonly classic: TokenSlot = {};
   readonly stable: TokenSlot = {};
   /** every token this app ever issued, so that deleting the app forgets them */
@@ -127,6 +131,8 @@ export class SandboxApp {
      * (faults, refusals and 45011 included): proof of whether a client called WeChat at all.
      */
     sendCalls: { template_send: 0, subscribe_send: 0 } satisfies Record<SendEndpoint, number>,
+    /** send calls answered 43108: they came while another send to the same user was in flight */
+    concurrentSends: 0,
   };
 
   constructor(

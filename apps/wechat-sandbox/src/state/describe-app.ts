@@ -11,6 +11,7 @@ export function describeApp(app: SandboxApp) {
     dailyTokenLimit: settings.dailyTokenLimit,
     dailySendLimit: { template: app.dailySendLimit('template'), subscribe: app.dailySendLimit('subscribe') },
     perMinuteLimit: settings.perMinuteLimit ?? null,
+    sensitiveWords: settings.sensitiveWords ?? [],
     now: new Date(now).toISOString(),
     users: app.users.size,
     tokenFetches: {
@@ -21,6 +22,7 @@ export function describeApp(app: SandboxApp) {
     sends: counters.sends.template.total() + counters.sends.subscribe.total(),
     sendsByKind: { template: counters.sends.template.total(), subscribe: counters.sends.subscribe.total() },
     calls: { ...counters.sendCalls },
+    concurrentSends: counters.concurrentSends,
     today: {
       tokenFetches: {
         classic: counters.classicFetches.today(now),

@@ -11,6 +11,7 @@ export interface NewAppInput {
   dailyTokenLimit?: number;
   dailySendLimit?: number;
   perMinuteLimit?: number;
+  sensitiveWords?: string[];
 }
 
 export interface SandboxStateOptions {
@@ -43,6 +44,7 @@ export class SandboxState {
       dailyTokenLimit: input.dailyTokenLimit ?? DEFAULT_DAILY_TOKEN_LIMIT,
       dailySendLimit: input.dailySendLimit,
       perMinuteLimit: input.perMinuteLimit,
+      sensitiveWords: input.sensitiveWords,
     };
     const app = new SandboxApp(settings, {
       baseNow: this.baseNow,
