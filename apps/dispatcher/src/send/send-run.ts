@@ -340,11 +340,7 @@ export async function sendLeased(
     let producing = true;
     let produced = 0;
     let failure: unknown;
-    const releaseUser = (s: Sending) => {
-      r.userLocks.release(appId, s.message.openid, holder).catch(() => {
-        // it expires on its own (its TTL); meanwhile other sends to the user wait a little
-      });
-    };
+    const releaseUser = (s: Sending) => r.userLocks.release(appId, s.message.openid, holder);
 
     // The feeder takes the rate's permits a chunk at a time, then records the attempts of exactly
     // that many calls in one statement before any of them leaves: attempts in bulk, ahead of the

@@ -18,12 +18,15 @@ export interface UserLocksOptions {
  * runs (single messages, broadcast batches, other dispatcher processes) can hold messages for one
  * user at once. Before its calls leave, a run takes each user's lock, a whole block of users in
  * one pipelined round trip (`SET NX PX`); a user whose lock is held elsewhere is not called now.
- * Each lock is released as soon as its call is answered. The locks only order the calls: the
- * lease and its fencing token, not these, keep a message from being sent twice, so a lock that
- * expires early costs at most a 43108, which the send path answers by sending again shortly.
+ * Each lock is released as soon as its call is answered (the releases of a moment in one
+ * pipeline). The locks only order the calls: the lease and its fencing token, not these, keep a
+ * message from being sent twice, so a lock that expires early (or is released late) costs at most
+ * a 43108, which the send path answers by sending again shortly.
  */
 export function createUserLocks(options: UserLocksOptions) {
   const { redis, keys, ttlMs } = options;
+  const pending: Array<[key: string, holder: string]> = [];
+  let scheduled = false;
   return {
     /** Takes the locks of `openids` for `holder`; answers the openids it took. */
     async take(appId: string, openids: readonly string[], holder: string): Promise<Set<string>> {
@@ -41,11 +44,20 @@ export function createUserLocks(options: UserLocksOptions) {
     },
 
     /**
-     * Gives the user's lock back. Not awaited by the caller's call path: the release goes out on
-     * the same connection as the run's next `take`, which Redis serves after it.
+     * Gives the user's lock back, soon: the releases of one turn of the event loop go out together
+     * in one pipeline, on the same connection as the run's next `take`, which Redis serves after
+     * them. A release that fails leaves the lock to expire (its TTL).
      */
-    async release(appId: string, openid: string, holder: string): Promise<void> {
-      await redis.eval(RELEASE_IF_HELD, 1, keys.sendingToUser(appId, openid), holder);
+    release(appId: string, openid: string, holder: string): void {
+      pending.push([keys.sendingToUser(appId, openid), holder]);
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(() => {
+        scheduled = false;
+        const pipeline = redis.pipeline();
+        for (const [key, value] of pending.splice(0)) pipeline.eval(RELEASE_IF_HELD, 1, key, value);
+        pipeline.exec().catch(() => undefined);
+      });
     },
   };
 }
