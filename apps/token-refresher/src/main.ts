@@ -57,7 +57,7 @@ logger.info(
     everyMs: config.checkIntervalMs,
     quotaEveryMs: config.quotaReadIntervalMs,
   },
-  'token refresh and quota reading scheduled',
+  'token refresh scheduled (and quota reading)',
 );
 
 const server = createServer({ apps: config.apps, tokens, db, redis, metrics }).listen(
