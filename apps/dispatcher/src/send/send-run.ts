@@ -362,28 +362,33 @@ export async function sendLeased(
           }
           const granted = list.slice(produced, produced + answer.granted);
           produced += granted.length;
-          // One call per user at a time: the users of the block in one round trip. A busy user's
-          // message waits for a later pass, unrecorded (its permit is not given back: the rate
-          // only runs a little under its budget meanwhile).
-          const free = await r.userLocks.take(
-            appId,
-            granted.map((s) => s.message.openid),
-            holder,
-          );
-          const block: Sending[] = [];
+          // One call per user at a time: the users of the block in one round trip, beside the
+          // statement that records the block's attempts (so that the lock costs no wait). A busy
+          // user's message is not called now: its attempt is taken back at the end of the pass,
+          // and the message waits for a later pass (its permit is not given back: the rate only
+          // runs a little under its budget meanwhile).
+          const toRecord = granted.filter((s) => s.attemptId === undefined);
+          const [free, ids] = await Promise.all([
+            r.userLocks.take(
+              appId,
+              granted.map((s) => s.message.openid),
+              holder,
+            ),
+            recordAttempts(
+              r.db,
+              lease.token,
+              toRecord.map((s) => ({ messageId: s.message.id, creditId: s.credit.id })),
+            ),
+          ]);
           for (const s of granted) {
-            if (free.delete(s.message.openid)) block.push(s);
-            else busy.push(s);
-          }
-          const toRecord = block.filter((s) => s.attemptId === undefined);
-          const ids = await recordAttempts(
-            r.db,
-            lease.token,
-            toRecord.map((s) => ({ messageId: s.message.id, creditId: s.credit.id })),
-          );
-          for (const s of block) {
+            const recorded = ids.get(s.message.id);
+            if (!free.delete(s.message.openid)) {
+              if (recorded !== undefined) lostAttempts.push(recorded);
+              busy.push(s);
+              continue;
+            }
             // a message not recorded is no longer this run's: another run holds it now
-            const attemptId = s.attemptId ?? ids.get(s.message.id);
+            const attemptId = s.attemptId ?? recorded;
             if (attemptId !== undefined) ready.push({ s, attemptId });
             else releaseUser(s);
           }
