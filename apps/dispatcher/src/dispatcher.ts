@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { WechatAppConfig } from '@minapush/config';
-import type { Database } from '@minapush/db';
+import { type Database, pauseAppBroadcasts } from '@minapush/db';
 import { removedByTable, runHousekeeping } from '@minapush/housekeeping';
 import type { Logger } from '@minapush/logger';
 import {
@@ -29,14 +29,19 @@ import { reconcile } from './recovery/reconcile.js';
 import type { SendingClient } from './send/call-wechat.js';
 import { type BatchResources, sendBatch } from './send/send-batch.js';
 import { createSendGate, type SendLane } from './send/send-gate.js';
-import type { RunResult } from './send/send-run.js';
+import { type RunResult, USER_BUSY_RETRY_MS } from './send/send-run.js';
 import { sendSingleMessage } from './send/send-single-message.js';
+import { createUserLocks } from './send/user-locks.js';
 
 /** Thrown so that BullMQ retries the job with backoff; its messages were put back to `queued`. */
 export class SendRetryError extends Error {
   override readonly name = 'SendRetryError';
   readonly code = 'send_retry';
 }
+
+/** Why a 43107 paused a broadcast, as its `pausedReason` says. */
+export const SENDING_BANNED_REASON =
+  "sending banned by WeChat (43107): the app's subscribe-message capability or the template is banned; resume once the ban is lifted in WeChat's console";
 
 /**
  * BullMQ honours a queue-wide pause (`queue.rateLimit`, which stops every worker from fetching
@@ -140,6 +145,16 @@ export function startDispatcher(options: DispatcherOptions) {
         );
       }
     },
+    // a lock outlives its call's timeout, and the lease check before it, with room to spare
+    userLocks: createUserLocks({ redis: options.connection, keys, ttlMs: 2 * options.callTimeoutMs + 1_000 }),
+    async sendingBanned(appId, errmsg) {
+      const paused = await pauseAppBroadcasts(options.db, appId, SENDING_BANNED_REASON);
+      metrics.sendingBanned.inc({ app: appId });
+      logger.error(
+        { appId, errcode: 43107, errmsg, pausedBroadcasts: paused },
+        `WeChat banned the sending of ${appId} or its template (43107): its running broadcasts are paused (${paused.length}); single messages fail with 43107 until the ban is lifted`,
+      );
+    },
     observeAnswer(appId, answer) {
       metrics.wechatAnswers.inc({ app: appId, errcode: errcodeLabel(answer) });
     },
@@ -196,6 +211,11 @@ export function startDispatcher(options: DispatcherOptions) {
     if (result.retryLater > 0) {
       metrics.sendRetries.inc({ app: appId, lane }, result.retryLater);
       throw new SendRetryError(`${result.retryLater} message(s) given back for a later attempt`);
+    }
+    if (result.userBusy) {
+      // users still busy with other sends: again shortly, without counting an attempt
+      await job.moveToDelayed(Date.now() + USER_BUSY_RETRY_MS, token);
+      throw new DelayedError();
     }
     return { finished: result.finished.length, ...(result.stopped ? { stopped: result.stopped } : {}) };
   }

@@ -119,6 +119,12 @@ export function createDispatcherMetrics(
       labelNames: ['app', 'errcode'] as const,
       registers,
     }),
+    sendingBanned: new Counter({
+      name: 'minapush_sending_banned_total',
+      help: "WeChat answers 43107 (the app's sending capability or a template banned) that paused the app's running broadcasts: alert on any increase",
+      labelNames: ['app'] as const,
+      registers,
+    }),
     leasesLost: new Counter({
       name: 'minapush_leases_lost_total',
       help: 'messages a dispatcher found taken over by another one when it came back (it had frozen past its lease)',
@@ -163,6 +169,7 @@ export function createDispatcherMetrics(
     for (const errcode of ERRCODE_LABELS) metrics.wechatAnswers.inc({ app, errcode }, 0);
     metrics.batchSeconds.zero({ app });
     metrics.leasesLost.inc({ app }, 0);
+    metrics.sendingBanned.inc({ app }, 0);
     for (const queue of [messageQueueName(app), bulkQueueName(app)])
       metrics.jobsDeadLettered.inc({ queue }, 0);
   }

@@ -130,6 +130,7 @@ export function createServer(deps: ServerDeps): Express {
     createHealthRouter({
       db: deps.db,
       redis: deps.redis,
+      keys: redisKeys(deps.queuePrefix),
       appIds: deps.apps.map((a) => a.appId),
       tokens: deps.tokens,
     }),

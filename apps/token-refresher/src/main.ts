@@ -1,7 +1,7 @@
 import { loadConfigOrExit, localUrl } from '@minapush/config';
 import { createDatabase } from '@minapush/db';
 import { createLogger } from '@minapush/logger';
-import { createRedisConnection, tokenRefreshCatalog } from '@minapush/queues';
+import { createRedisConnection, redisKeys, tokenRefreshCatalog } from '@minapush/queues';
 import { createTokenService, logTokenEvent } from '@minapush/tokens';
 import { createWechatClient } from '@minapush/wechat';
 import { Queue } from 'bullmq';
@@ -20,10 +20,12 @@ const redis = createRedisConnection(config.redis, 'worker');
 redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
 const wechat = createWechatClient({ baseUrl: config.wechatApiBaseUrl, timeoutMs: config.wechatTimeoutMs });
 const queue = new Queue(tokenRefreshCatalog.queue, { connection: redis, prefix: config.queuePrefix });
+const keys = redisKeys(config.queuePrefix);
 const metrics = createRefresherMetrics({
   defaultMetrics: true,
   appIds: config.apps.map((app) => app.appId),
   queues: [{ queue, lane: 'none' }],
+  quotas: { redis, keys },
 });
 const tokens = createTokenService({
   redis,
@@ -39,16 +41,23 @@ const tokens = createTokenService({
   },
 });
 
-const worker = createTokenRefreshWorker({ connection: redis, prefix: config.queuePrefix, tokens, logger });
+const worker = createTokenRefreshWorker({
+  connection: redis,
+  prefix: config.queuePrefix,
+  tokens,
+  logger,
+  quotas: { wechat, redis, keys },
+});
 worker.on('error', (error) => logger.warn({ err: error }, 'token refresh worker error'));
 
-await scheduleTokenRefreshes(queue, config.apps, config.checkIntervalMs);
+await scheduleTokenRefreshes(queue, config.apps, config.checkIntervalMs, config.quotaReadIntervalMs);
 logger.info(
   {
     apps: config.apps.map((a) => ({ appId: a.appId, tokenMode: a.tokenMode })),
     everyMs: config.checkIntervalMs,
+    quotaEveryMs: config.quotaReadIntervalMs,
   },
-  'token refresh scheduled',
+  'token refresh scheduled (and quota reading)',
 );
 
 const server = createServer({ apps: config.apps, tokens, db, redis, metrics }).listen(

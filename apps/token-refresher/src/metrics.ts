@@ -1,4 +1,10 @@
-import { createQueueDepthReader, type WatchedQueue } from '@minapush/queues';
+import {
+  createQueueDepthReader,
+  type Redis,
+  type RedisKeys,
+  readQuotaReadings,
+  type WatchedQueue,
+} from '@minapush/queues';
 import type { TokenEvent } from '@minapush/tokens';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
@@ -19,6 +25,8 @@ export function createRefresherMetrics(
     appIds?: readonly string[];
     queues?: readonly WatchedQueue[];
     maxAgeMs?: number;
+    /** where the quota readings are (Redis), for `minapush_wechat_quota` */
+    quotas?: { redis: Redis; keys: RedisKeys };
   } = {},
 ) {
   const registry = new Registry();
@@ -73,6 +81,30 @@ export function createRefresherMetrics(
         this.reset();
         for (const depth of depths)
           this.set({ queue: depth.queue, lane: depth.lane, state: depth.state }, depth.jobs);
+      },
+    });
+  }
+
+  const { quotas } = options;
+  if (quotas) {
+    const appIds = options.appIds ?? [];
+    new Gauge({
+      name: 'minapush_wechat_quota',
+      help: "an app's daily WeChat quota of an API as last read (quota/get, every QUOTA_READ_INTERVAL_MS): field daily_limit, used or remain",
+      labelNames: ['app', 'api', 'field'] as const,
+      registers,
+      async collect() {
+        // the readings of every refresher process, wherever the reading job ran
+        const readings = await readQuotaReadings(quotas.redis, quotas.keys, appIds).catch(() => undefined);
+        if (!readings) return;
+        this.reset();
+        for (const [app, byApi] of readings) {
+          for (const [api, reading] of Object.entries(byApi)) {
+            this.set({ app, api, field: 'daily_limit' }, reading.dailyLimit);
+            this.set({ app, api, field: 'used' }, reading.used);
+            this.set({ app, api, field: 'remain' }, reading.remain);
+          }
+        }
       },
     });
   }

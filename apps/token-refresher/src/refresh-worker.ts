@@ -2,6 +2,7 @@ import type { Logger } from '@minapush/logger';
 import { parseCatalogJob, type Redis, tokenRefreshCatalog } from '@minapush/queues';
 import type { TokenService } from '@minapush/tokens';
 import { UnrecoverableError, Worker } from 'bullmq';
+import { type QuotaReaderDeps, readWechatQuotas } from './read-quotas.js';
 
 /** Thrown so that BullMQ retries the check with backoff: WeChat was busy or unreachable. */
 export class TokenFetchFailedError extends Error {
@@ -12,21 +13,34 @@ export class TokenFetchFailedError extends Error {
 /**
  * Runs each app's scheduled check. Transient failures retry with backoff while the old token
  * still works; a misconfigured app or a spent budget ends the job, so nothing retries in a loop.
+ * With `quotas`, it also runs the app's scheduled quota readings.
  */
 export function createTokenRefreshWorker(options: {
   connection: Redis;
   prefix: string;
   tokens: TokenService;
   logger: Logger;
+  quotas?: Omit<QuotaReaderDeps, 'tokens' | 'logger'>;
 }): Worker {
   return new Worker(
     tokenRefreshCatalog.queue,
     async (job) => {
       let appId: string;
+      let name: string;
       try {
-        appId = parseCatalogJob(tokenRefreshCatalog, job).payload.appId;
+        ({
+          name,
+          payload: { appId },
+        } = parseCatalogJob(tokenRefreshCatalog, job));
       } catch (error) {
         throw new UnrecoverableError((error as Error).message);
+      }
+      if (name === 'read-quota') {
+        if (!options.quotas) return { read: 0, reason: 'quota reading is not set up in this process' };
+        return readWechatQuotas(
+          { ...options.quotas, tokens: options.tokens, logger: options.logger.child({ jobId: job.id }) },
+          appId,
+        );
       }
       const log = options.logger.child({ jobId: job.id, appId });
       const outcome = await options.tokens.refreshTokenIfDue(appId);

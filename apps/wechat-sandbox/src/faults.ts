@@ -11,6 +11,7 @@ export const FAULT_ENDPOINTS = [
   'subscribe_send',
   'subscribe_delivery',
   'template_list',
+  'quota_get',
 ] as const;
 
 export type FaultEndpoint = (typeof FAULT_ENDPOINTS)[number];

@@ -18,10 +18,14 @@ export const WechatErrcode = {
   invalidPage: 41030,
   accessTokenExpired: 42001,
   userRefused: 43101,
+  sendingBanned: 43107,
+  concurrentSendToUser: 43108,
   dailyQuotaReached: 45009,
   minuteQuotaReached: 45011,
   dataFormatError: 47001,
   argumentInvalid: 47003,
+  sensitiveContent: 45168,
+  cgiPathNotFound: 76021,
 } as const;
 
 const ERRMSG: Record<number, string> = {
@@ -43,6 +47,10 @@ const ERRMSG: Record<number, string> = {
   41030: 'invalid page',
   42001: 'access_token expired',
   43101: 'user refuse to accept the msg',
+  43107: 'subscribe message capability banned',
+  43108: 'Cannot make concurrent calls to the same OpenID, please try again',
+  45168: 'keyword blocked',
+  76021: 'cgi_path not found, please check',
   45009: 'reach max api daily quota limit',
   45011: 'api minute-quota reach limit  mustslower  retry next minute',
   47001: 'data format error',

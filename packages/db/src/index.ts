@@ -35,6 +35,7 @@ export {
 } from './broadcasts/find-broadcast-quiet-hours.js';
 export { type BroadcastListQuery, listBroadcasts } from './broadcasts/list-broadcasts.js';
 export { markBroadcastWaiting } from './broadcasts/mark-broadcast-waiting.js';
+export { pauseAppBroadcasts } from './broadcasts/pause-app-broadcasts.js';
 export { type ResumeBroadcastResult, resumeBroadcast } from './broadcasts/resume-broadcast.js';
 export {
   type CreateDatabaseOptions,

@@ -129,8 +129,17 @@ export {
 } from './retry-policy.js';
 export { createScrapeCache } from './scrape-cache.js';
 export {
+  quotaReadSchedulerId,
   type RefreshIfDuePayload,
   refreshIfDueSchema,
   tokenRefreshCatalog,
   tokenRefreshSchedulerId,
 } from './token-refresh/catalog.js';
+export {
+  QUOTA_APIS,
+  type QuotaApi,
+  type QuotaReading,
+  quotaReadingSchema,
+  readQuotaReadings,
+  storeQuotaReading,
+} from './wechat-quota/wechat-quota.js';

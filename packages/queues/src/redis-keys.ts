@@ -39,9 +39,21 @@ export function redisKeys(prefix: string) {
     sendRateSlowdown: (appId: string) => `${prefix}:send-slowdown:${appId}`,
     /** set while a single message of the app waits for the rate budget: the bulk lane yields */
     transactionalWaiting: (appId: string) => `${prefix}:send-transactional-waiting:${appId}`,
+    /**
+     * held while a call to WeChat for this user is in flight, by the run making it (its value):
+     * WeChat answers 43108 to a second send to one user before the first has finished
+     */
+    sendingToUser: (appId: string, openid: string) => `${prefix}:send-user:${appId}:${openid}`,
     /** consecutive template-level failures of a broadcast (pauses it at 3) */
     broadcastTemplateFailures: (broadcastId: string) =>
       `${prefix}:broadcast-template-failures:${broadcastId}`,
+
+    // WeChat's quotas (apps/token-refresher reads them, apps/ingest-api shows them)
+    /**
+     * the last reading of an app's daily quota of one WeChat API (`subscribe_send`, …), JSON
+     * `{dailyLimit, used, remain, readAt}`
+     */
+    wechatQuota: (appId: string, api: string) => `${prefix}:wechat-quota:${appId}:${api}`,
 
     // recovery (apps/dispatcher)
     /** held by the one reconciler run in progress, across every dispatcher process */

@@ -222,6 +222,21 @@ describe('requests and replies', () => {
     expect(error.errmsg).not.toContain('TOKEN-9');
   });
 
+  it("reads an API's daily quota with POST and the cgi_path in the body", async () => {
+    const { peer, client } = await peerAndClient((_, res) =>
+      answerJson(res, { errcode: 0, errmsg: 'ok', quota: { daily_limit: 100, used: 7, remain: 93 } }),
+    );
+    const result = await client.getApiQuota('TOKEN-Q', '/cgi-bin/message/subscribe/send');
+    expect(result).toEqual({ ok: true, value: { dailyLimit: 100, used: 7, remain: 93 } });
+    const [request] = peer.received;
+    expect([request?.method, request?.pathname, request?.query.get('access_token')]).toEqual([
+      'POST',
+      '/cgi-bin/openapi/quota/get',
+      'TOKEN-Q',
+    ]);
+    expect(JSON.parse(request?.body ?? '')).toEqual({ cgi_path: '/cgi-bin/message/subscribe/send' });
+  });
+
   it('keeps a path prefix of the base URL', async () => {
     const peer = await startWechatPeer((_, res) => answerJson(res, { access_token: 'T', expires_in: 7200 }));
     cleanups.push(() => peer.close());

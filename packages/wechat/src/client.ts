@@ -15,6 +15,7 @@ import { type ExchangeOutcome, exchange } from './exchange.js';
 import {
   errorReplySchema,
   exactMsgid,
+  quotaReplySchema,
   sessionReplySchema,
   subscribeSendReplySchema,
   templateSendReplySchema,
@@ -143,8 +144,20 @@ export interface WechatClient {
   ): Promise<WechatResult<SubscribeSendReceipt>>;
   /** GET /wxaapi/newtmpl/gettemplate: the app's private subscribe-message templates */
   listSubscribeTemplates(accessToken: string): Promise<WechatResult<SubscribeTemplate[]>>;
+  /**
+   * POST /cgi-bin/openapi/quota/get: the daily limit, use and remainder of one API (`cgiPath`,
+   * such as `/cgi-bin/message/subscribe/send`) for the app of the token
+   */
+  getApiQuota(accessToken: string, cgiPath: string): Promise<WechatResult<ApiQuota>>;
   /** Waits for calls in flight, then closes the client's own connections. */
   close(): Promise<void>;
+}
+
+/** An API's daily quota as WeChat counts it (its China day). */
+export interface ApiQuota {
+  dailyLimit: number;
+  used: number;
+  remain: number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -418,6 +431,21 @@ export function createWechatClient(options: WechatClientOptions): WechatClient {
         credentials: [accessToken],
         replySchema: templateListReplySchema,
         toValue: toSubscribeTemplates,
+      });
+    },
+    getApiQuota(accessToken, cgiPath) {
+      return call({
+        endpoint: 'quota_get',
+        method: 'POST',
+        query: { access_token: accessToken },
+        json: { cgi_path: cgiPath },
+        credentials: [accessToken],
+        replySchema: quotaReplySchema,
+        toValue: ({ quota }): ApiQuota => ({
+          dailyLimit: quota.daily_limit,
+          used: quota.used,
+          remain: quota.remain,
+        }),
       });
     },
 

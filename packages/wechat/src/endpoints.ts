@@ -8,7 +8,8 @@ export type WechatEndpoint =
   | 'jscode2session'
   | 'template_send'
   | 'subscribe_send'
-  | 'template_list';
+  | 'template_list'
+  | 'quota_get';
 
 export const WECHAT_ENDPOINT_PATHS: Readonly<Record<WechatEndpoint, string>> = {
   token: '/cgi-bin/token',
@@ -17,6 +18,7 @@ export const WECHAT_ENDPOINT_PATHS: Readonly<Record<WechatEndpoint, string>> = {
   template_send: '/cgi-bin/message/wxopen/template/send',
   subscribe_send: '/cgi-bin/message/subscribe/send',
   template_list: '/wxaapi/newtmpl/gettemplate',
+  quota_get: '/cgi-bin/openapi/quota/get',
 };
 
 /** Endpoints that authenticate with the app secret rather than an access_token. */

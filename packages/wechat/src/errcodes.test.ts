@@ -18,6 +18,7 @@ import { InvalidRequestError } from './errors/invalid-request-error.js';
 import { OutcomeUnknownError } from './errors/outcome-unknown-error.js';
 import { QuotaExceededError } from './errors/quota-exceeded-error.js';
 import { RequestNotSentError } from './errors/request-not-sent-error.js';
+import { SendingBannedError } from './errors/sending-banned-error.js';
 import { StaleTokenError } from './errors/stale-token-error.js';
 import { UnknownErrcodeError } from './errors/unknown-errcode-error.js';
 import type { WechatErrorCategory } from './errors/wechat-error.js';
@@ -63,6 +64,11 @@ const POLICY: [errcode: number, endpoint: WechatEndpoint, cls: ErrorClass, categ
     [89506, 'stable_token', WechatMisconfigurationError, 'unrecoverable'],
     [89507, 'stable_token', WechatMisconfigurationError, 'unrecoverable'],
     [40243, 'token', WechatMisconfigurationError, 'unrecoverable'],
+    [43108, 'subscribe_send', WechatUnavailableError, 'retryable'],
+    [43107, 'subscribe_send', SendingBannedError, 'unrecoverable'],
+    [45168, 'subscribe_send', InvalidRequestError, 'unrecoverable'],
+    [76021, 'quota_get', InvalidRequestError, 'unrecoverable'],
+    [76022, 'quota_get', InvalidRequestError, 'unrecoverable'],
     [45009, 'subscribe_send', QuotaExceededError, 'quota'],
     [45009, 'token', QuotaExceededError, 'quota'],
     [45011, 'jscode2session', QuotaExceededError, 'quota'],
@@ -132,7 +138,7 @@ describe('errorForErrcode', () => {
   it('marks template-level request errors, which pause a broadcast, apart from user-level ones', () => {
     const level = (errcode: number) =>
       (errorForErrcode('subscribe_send', errcode, undefined) as InvalidRequestError).templateLevel;
-    expect([40037, 41030, 47003, 48001].map(level)).toEqual([true, true, true, true]);
+    expect([40037, 41030, 47003, 48001, 45168].map(level)).toEqual([true, true, true, true, true]);
     expect([40003, 40002].map(level)).toEqual([false, false]);
   });
 

@@ -4,6 +4,7 @@ import { CreditDeadError } from './errors/credit-dead-error.js';
 import { InvalidLoginCodeError } from './errors/invalid-login-code-error.js';
 import { InvalidRequestError } from './errors/invalid-request-error.js';
 import { QuotaExceededError } from './errors/quota-exceeded-error.js';
+import { SendingBannedError } from './errors/sending-banned-error.js';
 import { StaleTokenError } from './errors/stale-token-error.js';
 import { UnknownErrcodeError } from './errors/unknown-errcode-error.js';
 import type { WechatError, WechatErrorCategory } from './errors/wechat-error.js';
@@ -17,6 +18,8 @@ export type ErrcodeKind =
   | 'stale_token'
   | 'credit_dead'
   | 'quota'
+  | 'user_busy'
+  | 'sending_banned'
   | 'api_retired'
   | 'invalid_login_code'
   | 'invalid_request'
@@ -55,6 +58,18 @@ const quota = (code: string, meaning: string): ErrcodeEntry => ({
   category: 'quota',
   meaning,
 });
+const userBusy = (code: string, meaning: string): ErrcodeEntry => ({
+  code,
+  kind: 'user_busy',
+  category: 'retryable',
+  meaning,
+});
+const banned = (code: string, meaning: string): ErrcodeEntry => ({
+  code,
+  kind: 'sending_banned',
+  category: 'unrecoverable',
+  meaning,
+});
 const unrecoverable =
   (kind: 'api_retired' | 'invalid_login_code' | 'invalid_request' | 'misconfiguration') =>
   (code: string, meaning: string): ErrcodeEntry => ({ code, kind, category: 'unrecoverable', meaning });
@@ -76,6 +91,12 @@ export const WECHAT_ERRCODES: Readonly<Record<number, ErrcodeEntry>> = {
   41028: dead('form_id_invalid', 'the form_id is invalid or expired'),
   41029: dead('form_id_used', 'the form_id was already used'),
   43101: dead('subscription_refused', 'the user refused or unsubscribed from this template'),
+  // "Cannot make concurrent calls to the same OpenID, please try again": not in WeChat's tables,
+  // answered when a second send to one user starts before the first has finished
+  43108: userBusy('concurrent_send_to_user', 'another send to this user is still in flight'),
+  // the account's subscribe-message capability, or the template, is banned (Tencent Cloud's table
+  // of mini-program errcodes: "Subscription message capability banned")
+  43107: banned('sending_banned', "the app's sending capability or this template is banned by WeChat"),
   45009: quota('daily_quota_reached', 'the daily quota is reached'),
   45011: quota('minute_quota_reached', 'the per-minute quota is reached'),
   45103: retired('api_unsupported', 'WeChat no longer supports this API'),
@@ -88,6 +109,12 @@ export const WECHAT_ERRCODES: Readonly<Record<number, ErrcodeEntry>> = {
   40037: badRequest('invalid_template_id', 'the template_id is invalid'),
   41030: badRequest('invalid_page', 'the page is invalid'),
   47003: badRequest('invalid_data', 'the template data is invalid'),
+  45168: badRequest(
+    'sensitive_content',
+    "the message content contains words WeChat blocks; change the message's data (the user and the credit are not at fault)",
+  ),
+  76021: badRequest('cgi_path_not_found', 'quota/get: no such cgi_path'),
+  76022: badRequest('cgi_path_not_permitted', "quota/get: this token's account may not read that cgi_path"),
   48001: badRequest('api_unauthorized', 'this app is not authorised to call this API'),
   40013: misconfigured('invalid_appid', 'the appid is invalid'),
   40125: misconfigured('invalid_secret', 'the app secret is invalid'),
@@ -108,7 +135,7 @@ export const WECHAT_CREDENTIAL_ERRCODES: Readonly<Record<number, ErrcodeEntry>> 
 };
 
 /** Errcodes whose fault lies with the template, so that every user's send would fail alike. */
-export const TEMPLATE_LEVEL_ERRCODES: ReadonlySet<number> = new Set([40037, 41030, 47003, 48001]);
+export const TEMPLATE_LEVEL_ERRCODES: ReadonlySet<number> = new Set([40037, 41030, 47003, 48001, 45168]);
 
 /** The table entry for an errcode as `endpoint` answers it; undefined when unknown. */
 export function describeErrcode(endpoint: WechatEndpoint, errcode: number): ErrcodeEntry | undefined {
@@ -143,6 +170,13 @@ export function errorForErrcode(
   switch (entry.kind) {
     case 'busy':
       return WechatUnavailableError.busy(endpoint, errmsg);
+    case 'user_busy':
+      return WechatUnavailableError.userBusy(endpoint, errmsg);
+    case 'sending_banned':
+      return new SendingBannedError(
+        `${message}; check the account's notices and the template in WeChat's console`,
+        details,
+      );
     case 'stale_token':
       return new StaleTokenError(`${message}; refresh the token, then retry`, details);
     case 'credit_dead':

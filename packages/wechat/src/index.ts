@@ -1,5 +1,6 @@
 export {
   type AccessTokenGrant,
+  type ApiQuota,
   type AppCredentials,
   createWechatClient,
   DEFAULT_TIMEOUT_MS,
@@ -45,6 +46,7 @@ export { InvalidRequestError } from './errors/invalid-request-error.js';
 export { type OutcomeUnknownCode, OutcomeUnknownError } from './errors/outcome-unknown-error.js';
 export { QuotaExceededError, type QuotaWindow } from './errors/quota-exceeded-error.js';
 export { RequestNotSentError } from './errors/request-not-sent-error.js';
+export { SendingBannedError } from './errors/sending-banned-error.js';
 export { StaleTokenError } from './errors/stale-token-error.js';
 export { UnexpectedHttpStatusError } from './errors/unexpected-http-status-error.js';
 export { UnknownErrcodeError } from './errors/unknown-errcode-error.js';

@@ -29,3 +29,12 @@ export function exactMsgid(parsed: number | string, rawReply: string): string {
   if (typeof parsed === 'string' || Number.isSafeInteger(parsed)) return String(parsed);
   return /"msgid"\s*:\s*(\d+)/.exec(rawReply)?.[1] ?? String(parsed);
 }
+
+/** `POST /cgi-bin/openapi/quota/get`: an API's calls today, for the account of the token. */
+export const quotaReplySchema = z.object({
+  quota: z.object({
+    daily_limit: z.number().int().nonnegative(),
+    used: z.number().int().nonnegative(),
+    remain: z.number().int().nonnegative(),
+  }),
+});

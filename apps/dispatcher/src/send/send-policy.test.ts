@@ -1,6 +1,8 @@
 import type { LeasedMessage } from '@minapush/db';
+import { errorForErrcode } from '@minapush/wechat';
 import { describe, expect, it } from 'vitest';
 import {
+  answerOf,
   decideAnswer,
   decideStart,
   decideUnsent,
@@ -107,6 +109,61 @@ describe('decideAnswer: the policy table of docs/send-policy.md', () => {
       );
     },
   );
+
+  it('45168: the content has words WeChat blocks: failed, no retry, an errmsg naming the content, the credit given back', () => {
+    const answer = answerOf({
+      ok: false,
+      error: errorForErrcode('subscribe_send', 45168, 'keyword blocked'),
+    });
+    expect(answer).toMatchObject({ kind: 'refused', errcode: 45168, templateLevel: true });
+    const decision = decideAnswer(answer, subscribe);
+    expect(decision).toMatchObject({
+      type: 'finish',
+      status: 'failed',
+      credit: 'return',
+      errcode: 45168,
+      attempt: { outcome: 'rejected', counts: true },
+      // the same data goes to every user of a broadcast: 3 in a row pause it
+      templateFailure: true,
+    });
+    if (decision.type !== 'finish') throw new Error('finish expected');
+    expect(decision.errmsg).toMatch(/content contains words WeChat blocks/);
+    expect(decision.errmsg).toMatch(/user and the credit are not at fault/);
+    expect(decision.sendingBanned).toBeUndefined();
+  });
+
+  it("43107: sending banned: failed with the errcode, the credit given back, the app's bulk lane to pause", () => {
+    const answer = answerOf({ ok: false, error: errorForErrcode('subscribe_send', 43107, 'banned') });
+    expect(answer).toMatchObject({ kind: 'sending_banned', errcode: 43107 });
+    for (const state of [subscribe, last(subscribe)]) {
+      expect(decideAnswer(answer, state)).toMatchObject({
+        type: 'finish',
+        status: 'failed',
+        credit: 'return',
+        errcode: 43107,
+        attempt: { outcome: 'rejected', counts: true },
+        templateFailure: false,
+        sendingBanned: true,
+      });
+    }
+    expect(decideAnswer(answer, { ...template, mayHaveSent: true })).toMatchObject({ credit: 'keep' });
+  });
+
+  it('43108: another send to the user is in flight: send again shortly, the credit held, not a failed attempt', () => {
+    const answer = answerOf({ ok: false, error: errorForErrcode('subscribe_send', 43108, 'concurrent') });
+    expect(answer).toMatchObject({ kind: 'user_busy' });
+    // also on the job's last attempt: nothing was sent and nothing failed
+    for (const state of [subscribe, last(subscribe), template, { ...template, mayHaveSent: true }]) {
+      expect(decideAnswer(answer, state)).toMatchObject({
+        type: 'call_again_shortly',
+        attempt: { outcome: 'transient', counts: false, errcode: 43108 },
+      });
+    }
+    // -1 is still a failed attempt
+    expect(answerOf({ ok: false, error: errorForErrcode('subscribe_send', -1, 'busy') })).toMatchObject({
+      kind: 'transient',
+    });
+  });
 
   it('-1, HTTP 5xx, connection errors: retry later, then fail giving the credit back', () => {
     const answer: SendAnswer = { kind: 'transient', errcode: -1, errmsg: 'busy' };
@@ -284,6 +341,11 @@ describe('decideUnsent: a run that stops before calling', () => {
   it('keeps the credit with the message while the app is paused or the process stops', () => {
     expect(decideUnsent('app_paused', false)).toEqual({ type: 'release', credit: 'keep' });
     expect(decideUnsent('shutdown', false)).toEqual({ type: 'release', credit: 'keep' });
+  });
+
+  it('keeps the credit with a message whose user stayed busy with another send, for a retry shortly', () => {
+    expect(decideUnsent('user_busy', false)).toEqual({ type: 'release', credit: 'keep' });
+    expect(decideUnsent('user_busy', true)).toEqual({ type: 'release', credit: 'keep' });
   });
 
   it('gives an unused credit back when the broadcast is paused or cancelled', () => {

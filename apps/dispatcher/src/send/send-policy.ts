@@ -13,6 +13,7 @@ import {
   InvalidRequestError,
   QuotaExceededError,
   type QuotaWindow,
+  SendingBannedError,
   StaleTokenError,
   TEMPLATE_LEVEL_ERRCODES,
   type WechatResult,
@@ -20,6 +21,11 @@ import {
 
 /** Stale-token retries per message: a third 40001 in a row means something else is wrong. */
 export const MAX_STALE_TOKEN_RETRIES = 2;
+
+/** WeChat's answer to a second send to a user while one is in flight. */
+export const USER_BUSY_ERRCODE = 43108;
+/** WeChat's answer when the app's sending capability or the template is banned. */
+export const SENDING_BANNED_ERRCODE = 43107;
 
 /** A WeChat answer to one send, reduced to what the policy needs. */
 export type SendAnswer =
@@ -29,6 +35,10 @@ export type SendAnswer =
   | { kind: 'quota'; errcode: number; errmsg: string; window: QuotaWindow; retryAt: number }
   | { kind: 'outcome_unknown'; errmsg: string }
   | { kind: 'transient'; errcode?: number | undefined; errmsg: string }
+  /** 43108: another send to this user was in flight; nothing was sent */
+  | { kind: 'user_busy'; errcode: number; errmsg: string }
+  /** 43107: the app's sending capability, or the template, is banned */
+  | { kind: 'sending_banned'; errcode: number; errmsg: string }
   | { kind: 'refused'; errcode?: number | undefined; errmsg: string; templateLevel: boolean }
   /** WeChat was not called: no access_token could be had, or the lease ran out before the call */
   | { kind: 'not_called'; errmsg: string };
@@ -50,6 +60,14 @@ export function answerOf(result: WechatResult<{ msgid?: string | undefined }>): 
       retryAt: error.retryAt.getTime(),
     };
   }
+  if (error.errcode === USER_BUSY_ERRCODE)
+    return { kind: 'user_busy', errcode: USER_BUSY_ERRCODE, errmsg: error.message };
+  if (error instanceof SendingBannedError)
+    return {
+      kind: 'sending_banned',
+      errcode: error.errcode ?? SENDING_BANNED_ERRCODE,
+      errmsg: error.message,
+    };
   if (error.category === 'outcome_unknown') return { kind: 'outcome_unknown', errmsg: error.message };
   if (error.category === 'retryable')
     return { kind: 'transient', errcode: error.errcode, errmsg: error.message };
@@ -96,11 +114,18 @@ export type SendDecision =
       msgid?: string | undefined;
       /** the template itself is at fault: counts towards pausing a broadcast */
       templateFailure: boolean;
+      /** WeChat banned the app's sending (43107): pause its bulk lane and alert */
+      sendingBanned?: true;
     }
   /** refresh the token (compare-and-swap on the one used) and send again at once */
   | { type: 'refresh_token'; attempt: AttemptClose }
   /** the credit is dead: take the user's next one and send again at once */
   | { type: 'next_credit'; attempt: AttemptClose; errcode: number }
+  /**
+   * another send to the user was in flight (43108): send again shortly, holding the credit; the
+   * attempt is closed but is not a failed one
+   */
+  | { type: 'call_again_shortly'; attempt: AttemptClose; errmsg: string }
   /** give the message back, holding its credit, for a later run (backoff) */
   | { type: 'retry_later'; attempt?: AttemptClose; errcode?: number | undefined; errmsg: string }
   /** WeChat's quota: pause the whole app until `untilMs`; the message waits, holding its credit */
@@ -238,7 +263,32 @@ export function decideAnswer(answer: SendAnswer, state: SendState): SendDecision
         { errcode: answer.errcode, errmsg: `WeChat is unavailable: ${answer.errmsg}` },
         { outcome: 'transient', counts: true, errcode: answer.errcode, errmsg: answer.errmsg },
       );
+    case 'user_busy':
+      // WeChat refused the call before doing anything: neither an attempt that failed nor a use
+      // of the credit. It is sent again once the other send to the user has finished.
+      return {
+        type: 'call_again_shortly',
+        attempt: { outcome: 'transient', counts: false, errcode: USER_BUSY_ERRCODE, errmsg: answer.errmsg },
+        errmsg: answer.errmsg,
+      };
+    case 'sending_banned':
+      // WeChat refused the send without delivering it, so the use goes back to the user; the ban
+      // is the app's (or the template's), not the user's, and every other send would meet it too.
+      return {
+        type: 'finish',
+        status: 'failed',
+        attempt: { outcome: 'rejected', counts: true, errcode: answer.errcode, errmsg: answer.errmsg },
+        credit: state.mayHaveSent ? 'keep' : 'return',
+        errcode: answer.errcode,
+        errmsg: answer.errmsg,
+        delivered: false,
+        templateFailure: false,
+        sendingBanned: true,
+      };
     case 'refused':
+      // 45168 (sensitive words) is among these: WeChat checks the content before anything is
+      // delivered, and its documents say nothing of a use being spent on a refused send (as for
+      // 47003, whose credit comes back): the use is given back rather than lost on a guess.
       // The request itself is wrong (40003, 40037, 41030, 47003, 48001, a retired API…): WeChat
       // refused it without consuming the credit, so the use goes back to the user's pool.
       return {
@@ -348,14 +398,26 @@ export type RunStop =
   | 'quiet_hours';
 
 /**
- * What becomes of a message a run did not call because it stopped first; `creditUsed` says
- * whether an earlier call with the credit it holds got no reply (WeChat may have taken its use).
+ * Why a message was not called while the run went on: another send to its user stayed in flight
+ * (the per-user lock, or WeChat's 43108) through every short wait of the run.
  */
-export function decideUnsent(stop: RunStop, creditUsed: boolean): Exclude<StartDecision, { type: 'call' }> {
+export type UnsentReason = RunStop | 'user_busy';
+
+/**
+ * What becomes of a message a run did not call because it stopped first, or because its user
+ * stayed busy; `creditUsed` says whether an earlier call with the credit it holds got no reply
+ * (WeChat may have taken its use).
+ */
+export function decideUnsent(
+  stop: UnsentReason,
+  creditUsed: boolean,
+): Exclude<StartDecision, { type: 'call' }> {
   const unusedCredit: CreditSettlement = creditUsed ? 'keep' : 'return';
   switch (stop) {
     case 'app_paused':
     case 'shutdown':
+    // a user busy with another send: the message goes again in a moment, its credit held
+    case 'user_busy':
       return { type: 'release', credit: 'keep' };
     case 'broadcast_paused':
     case 'quiet_hours':

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   claimCredits,
   completeSends,
@@ -23,13 +25,24 @@ import {
   type RunStop,
   type SendAnswer,
   type SendDecision,
+  type UnsentReason,
 } from './send-policy.js';
 import { settleAnswer, settleStart } from './settlements.js';
+import type { UserLocks } from './user-locks.js';
 
 /** Bounds the credit-after-dead-credit and stale-token rounds of one run; the next run goes on. */
 const MAX_PASSES = 20;
 /** Settlements written together; also what a crash can leave unwritten (attempts say the rest). */
 const FLUSH_EVERY = 64;
+/**
+ * The waits of a run for a user busy with another send (its lock held elsewhere, or WeChat's
+ * 43108), one per round: a call is answered within a few hundred milliseconds, so a few short
+ * rounds almost always find the user free; after the last one the message goes back to `queued`
+ * and its job runs again shortly, neither counting as a failed attempt.
+ */
+export const USER_BUSY_WAITS_MS = [50, 100, 200, 400, 800] as const;
+/** How soon a job whose messages found their users busy runs again. */
+export const USER_BUSY_RETRY_MS = 1_000;
 
 /** What the send path needs, built once per process (see dispatcher.ts). */
 export interface SendResources {
@@ -39,6 +52,13 @@ export interface SendResources {
   gate: SendGate;
   /** pauses an app's sending everywhere: gate, both lanes' queues, metric and log */
   pauseApp: (appId: string, untilMs: number, window: QuotaWindow) => Promise<void>;
+  /** one call to a user at a time, across runs and processes */
+  userLocks: UserLocks;
+  /**
+   * WeChat banned the app's sending (43107, its `errmsg`): pauses the app's running broadcasts,
+   * alerts (log at error, metric)
+   */
+  sendingBanned: (appId: string, errmsg: string) => Promise<void>;
   /** told of every answer WeChat gave a call (metrics) */
   observeAnswer?: (appId: string, answer: SendAnswer) => void;
   settings: {
@@ -82,6 +102,11 @@ export interface RunResult {
   finished: Array<{ status: FinalMessageStatus; errcode?: number | undefined; latencyMs?: number }>;
   /** messages given back for a later attempt of the job (WeChat unavailable, reply lost, no token) */
   retryLater: number;
+  /**
+   * messages given back, holding their credits, because their users stayed busy with other sends:
+   * the job runs again shortly, without counting an attempt
+   */
+  userBusy?: number;
   /** the app is paused by WeChat's quota until then (`window` when this run met the quota itself) */
   paused?: { untilMs: number; window?: QuotaWindow };
   /** why the run stopped calling early, if it did */
@@ -107,6 +132,8 @@ interface Sending {
   deadCreditErrcode?: number;
   /** the attempt the lease already recorded for this call (single messages) */
   attemptId?: bigint;
+  /** short waits this message has had for its busy user */
+  busyRounds?: number;
 }
 
 /**
@@ -161,6 +188,8 @@ export async function sendLeased(
   };
 
   let stop: RunStop | undefined;
+  /** this run met a 43107 and reported it */
+  let banned = false;
   const stopReason = (): RunStop | undefined => {
     if (!stop && options.signal?.aborted) stop = 'shutdown';
     if (!stop) stop = options.control?.stopReason();
@@ -218,17 +247,35 @@ export async function sendLeased(
   }
   let accessToken = token?.ok ? token.token.accessToken : '';
 
+  // this run's name on the user locks it takes
+  const holder = randomUUID();
   for (let pass = 0; sending.length > 0; pass += 1) {
     if (pass === MAX_PASSES) {
       await notCalled(sending, 'too many dead credits or stale tokens in one run');
       break;
     }
-    const { refresh, nextCredit } = await callPass(sending, accessToken);
+    const { refresh, nextCredit, busy } = await callPass(sending, accessToken);
     await flush();
     sending = [];
     if (stop) {
       for (const s of [...refresh, ...nextCredit]) await settleUnsent(s, undefined, stop);
+      for (const s of busy) await settleUnsent(s, s.attemptId, stop);
       break;
+    }
+    const waiting: Sending[] = [];
+    for (const s of busy) {
+      if ((s.busyRounds ?? 0) < USER_BUSY_WAITS_MS.length) {
+        waiting.push(s);
+      } else {
+        await settleUnsent(s, s.attemptId, 'user_busy');
+        result.userBusy = (result.userBusy ?? 0) + 1;
+      }
+    }
+    if (waiting.length > 0) {
+      // one short wait for the busy users of the pass, then they go again (a shutdown cuts it short)
+      const waitMs = USER_BUSY_WAITS_MS[Math.min(...waiting.map((s) => s.busyRounds ?? 0))] ?? 0;
+      await sleep(waitMs, undefined, options.signal ? { signal: options.signal } : {}).catch(() => undefined);
+      sending.push(...waiting.map((s) => ({ ...s, busyRounds: (s.busyRounds ?? 0) + 1 })));
     }
     if (refresh.length > 0) {
       const refreshed = await r.tokens.refreshTokenIfStale(appId, accessToken);
@@ -264,7 +311,7 @@ export async function sendLeased(
   if (stop) result.stopped = stop;
   return result;
 
-  async function settleUnsent(s: Sending, attemptId: bigint | undefined, reason: RunStop) {
+  async function settleUnsent(s: Sending, attemptId: bigint | undefined, reason: UnsentReason) {
     const decision = decideUnsent(reason, s.creditUsed);
     const settlement = settleStart(s.message.id, decision, now());
     await settle(
@@ -278,6 +325,8 @@ export async function sendLeased(
   async function callPass(list: Sending[], accessTokenOfPass: string) {
     const refresh: Sending[] = [];
     const nextCredit: Sending[] = [];
+    /** not called now: another send to the user was in flight */
+    const busy: Sending[] = [];
     const lostAttempts: bigint[] = [];
     // Permitted and recorded, waiting for a caller; kept short, so that a crash leaves few
     // attempts recorded for calls that never went out.
@@ -291,6 +340,7 @@ export async function sendLeased(
     let producing = true;
     let produced = 0;
     let failure: unknown;
+    const releaseUser = (s: Sending) => r.userLocks.release(appId, s.message.openid, holder);
 
     // The feeder takes the rate's permits a chunk at a time, then records the attempts of exactly
     // that many calls in one statement before any of them leaves: attempts in bulk, ahead of the
@@ -310,18 +360,37 @@ export async function sendLeased(
             stop ??= answer.reason === 'paused' ? 'app_paused' : 'shutdown';
             break;
           }
-          const block = list.slice(produced, produced + answer.granted);
-          produced += block.length;
-          const toRecord = block.filter((s) => s.attemptId === undefined);
-          const ids = await recordAttempts(
-            r.db,
-            lease.token,
-            toRecord.map((s) => ({ messageId: s.message.id, creditId: s.credit.id })),
-          );
-          for (const s of block) {
+          const granted = list.slice(produced, produced + answer.granted);
+          produced += granted.length;
+          // One call per user at a time: the users of the block in one round trip, beside the
+          // statement that records the block's attempts (so that the lock costs no wait). A busy
+          // user's message is not called now: its attempt is taken back at the end of the pass,
+          // and the message waits for a later pass (its permit is not given back: the rate only
+          // runs a little under its budget meanwhile).
+          const toRecord = granted.filter((s) => s.attemptId === undefined);
+          const [free, ids] = await Promise.all([
+            r.userLocks.take(
+              appId,
+              granted.map((s) => s.message.openid),
+              holder,
+            ),
+            recordAttempts(
+              r.db,
+              lease.token,
+              toRecord.map((s) => ({ messageId: s.message.id, creditId: s.credit.id })),
+            ),
+          ]);
+          for (const s of granted) {
+            const recorded = ids.get(s.message.id);
+            if (!free.delete(s.message.openid)) {
+              if (recorded !== undefined) lostAttempts.push(recorded);
+              busy.push(s);
+              continue;
+            }
             // a message not recorded is no longer this run's: another run holds it now
-            const attemptId = s.attemptId ?? ids.get(s.message.id);
+            const attemptId = s.attemptId ?? recorded;
             if (attemptId !== undefined) ready.push({ s, attemptId });
+            else releaseUser(s);
           }
           wakeCallers();
         }
@@ -353,16 +422,19 @@ export async function sendLeased(
         const { s, attemptId } = item;
         // a stop can come while this call waited (another call hit the quota, a cancel)
         if (stopReason()) {
+          releaseUser(s);
           await settleUnsent(s, attemptId, stop ?? 'shutdown');
           continue;
         }
         if (!(await guard.mayCall(s.message.id))) {
+          releaseUser(s);
           lostAttempts.push(attemptId);
           continue;
         }
         const answer = await callWechat(r.wechat, s.message, s.credit, accessTokenOfPass, () =>
           guard.stillHeld(s.message.id),
         );
+        releaseUser(s);
         // froze between the check above and the write: nothing was sent, and the lease may be gone
         if (answer.kind === 'held_back') {
           lostAttempts.push(attemptId);
@@ -373,6 +445,12 @@ export async function sendLeased(
         await settle(settleAnswer(s.message.id, attemptId, decision, now()));
         switch (decision.type) {
           case 'finish':
+            if (decision.sendingBanned && !banned) {
+              banned = true;
+              await r.sendingBanned(appId, decision.errmsg ?? 'WeChat banned sending (43107)');
+              // the batch's own broadcast is among those just paused
+              if (options.lane === 'bulk') stop ??= 'broadcast_paused';
+            }
             await options.control?.recordFinish(decision);
             break;
           case 'refresh_token':
@@ -381,6 +459,12 @@ export async function sendLeased(
           case 'next_credit':
             nextCredit.push({ ...s, deadCreditErrcode: decision.errcode });
             break;
+          case 'call_again_shortly': {
+            // the attempt is closed: the next call records its own
+            const { attemptId: _, ...rest } = s;
+            busy.push(rest);
+            break;
+          }
           case 'retry_later':
             result.retryLater += 1;
             break;
@@ -403,6 +487,6 @@ export async function sendLeased(
     for (const s of list.slice(produced)) await settleUnsent(s, s.attemptId, stop ?? 'shutdown');
     // Lost to another run: the records of calls this run never made are taken back.
     await discardUnsentAttempts(r.db, lostAttempts);
-    return { refresh, nextCredit };
+    return { refresh, nextCredit, busy };
   }
 }

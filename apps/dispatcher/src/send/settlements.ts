@@ -65,6 +65,16 @@ export function settleAnswer(
         errcode: decision.attempt.errcode,
         errmsg: decision.attempt.errmsg,
       };
+    case 'call_again_shortly':
+      return {
+        messageId,
+        ...attempt,
+        countsAttempt,
+        status: 'sending',
+        credit: 'keep',
+        errcode: decision.attempt.errcode,
+        errmsg: decision.errmsg,
+      };
     case 'next_credit':
       return {
         messageId,

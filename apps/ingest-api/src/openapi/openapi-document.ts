@@ -940,6 +940,8 @@ export function buildOpenApiDocument() {
       '/readyz': {
         get: {
           summary: 'Postgres and Redis answer',
+          description:
+            "200 `{status: 'ready', checks, apps}`: per app its token health (`status` ok or misconfigured, with WeChat's errcode) and, once the token-refresher has read it, `quota.subscribe_send: {dailyLimit, used, remain, readAt}`, WeChat's daily quota of subscribe messages (read every QUOTA_READ_INTERVAL_MS); neither makes it 503",
           responses: { '200': { description: 'ready' }, '503': errorResponse('which dependency is down') },
         },
       },

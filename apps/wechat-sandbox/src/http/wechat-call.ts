@@ -10,6 +10,11 @@ export interface WechatCall<T> {
   endpoint: FaultEndpoint;
   /** the call's checks and effects; runs unless a fault answers instead */
   perform: () => WechatOutcome<T>;
+  /**
+   * the user a send goes to: while it is in flight (its fault's delay included), another send to
+   * the same user is answered 43108, as WeChat does
+   */
+  user?: string | undefined;
 }
 
 function withinMinuteQuota(app: SandboxApp): boolean {
@@ -34,6 +39,27 @@ function answerHttpStatus(res: Response, effect: FaultEffect & { httpStatus: num
  * `dropReply` performs it and then closes the connection without a word.
  */
 export async function answerWechatCall<T>(
+  req: Request,
+  res: Response,
+  random: () => number,
+  call: WechatCall<T>,
+): Promise<void> {
+  const { user, app } = call;
+  if (user === undefined) return answerInTurn(req, res, random, call);
+  if (app.sendingTo.has(user)) {
+    app.counters.concurrentSends += 1;
+    res.json(wechatFailure(WechatErrcode.concurrentSendToUser));
+    return;
+  }
+  app.sendingTo.add(user);
+  try {
+    await answerInTurn(req, res, random, call);
+  } finally {
+    app.sendingTo.delete(user);
+  }
+}
+
+async function answerInTurn<T>(
   req: Request,
   res: Response,
   random: () => number,

@@ -57,6 +57,7 @@ export const newAppSchema = z.strictObject({
   dailyTokenLimit: z.number().int().min(0).max(MAX_LIMIT).optional(),
   dailySendLimit: z.number().int().min(0).max(MAX_LIMIT).optional(),
   perMinuteLimit: z.number().int().min(1).max(MAX_LIMIT).optional(),
+  sensitiveWords: z.array(z.string().min(1).max(64)).max(MAX_LIST).optional(),
 });
 
 export const newUserSchema = z.strictObject({

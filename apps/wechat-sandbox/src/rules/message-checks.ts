@@ -35,6 +35,23 @@ export function checkMessageTarget(
   return succeed({ openid, templateId });
 }
 
+/**
+ * WeChat refuses a message whose content holds a word it blocks (45168), before anything is
+ * spent; the sandbox's words are the app's `sensitiveWords`.
+ */
+export function checkSensitiveWords(app: SandboxApp, data: Record<string, unknown>): WechatOutcome<true> {
+  const words = app.settings.sensitiveWords;
+  if (!words || words.length === 0) return succeed(true);
+  for (const entry of Object.values(data)) {
+    const value = (entry as { value?: unknown } | null)?.value;
+    const text = typeof value === 'string' ? value : typeof entry === 'string' ? entry : undefined;
+    if (text !== undefined && words.some((word) => text.includes(word))) {
+      return fail(WechatErrcode.sensitiveContent);
+    }
+  }
+  return succeed(true);
+}
+
 export function checkDailySendLimit(app: SandboxApp, kind: MessageKind): WechatOutcome<true> {
   const sentToday = app.counters.sends[kind].today(app.now());
   return sentToday >= app.dailySendLimit(kind) ? fail(WechatErrcode.dailyQuotaReached) : succeed(true);

@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import type { SandboxApp } from '../state/app-state.js';
 import { fail, WechatErrcode, type WechatOutcome, wechatFailure } from '../wechat-errors.js';
-import { checkDailySendLimit, checkMessageTarget, deliver, type SendAnswer } from './message-checks.js';
+import {
+  checkDailySendLimit,
+  checkMessageTarget,
+  checkSensitiveWords,
+  deliver,
+  type SendAnswer,
+} from './message-checks.js';
 import { checkSubscribeData } from './subscribe-value-rules.js';
 import { checkTemplateKeys } from './template-list.js';
 
@@ -70,6 +76,8 @@ export function sendSubscribeMessage(
   if (!dataCheck.ok) return fail(WechatErrcode.argumentInvalid, `${dataCheck.field} invalid`);
   const keysCheck = checkTemplateKeys(app.subscribeTemplates.get(templateId), data);
   if (!keysCheck.ok) return fail(WechatErrcode.argumentInvalid, keysCheck.detail);
+  const clean = checkSensitiveWords(app, data);
+  if (!clean.ok) return clean;
   const withinLimit = checkDailySendLimit(app, 'subscribe');
   if (!withinLimit.ok) return withinLimit;
   if (app.subscribeCreditsOf(openid, templateId) <= 0) return fail(WechatErrcode.userRefused);

@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import type { SandboxApp } from '../state/app-state.js';
 import { fail, WechatErrcode, type WechatOutcome } from '../wechat-errors.js';
-import { checkDailySendLimit, checkMessageTarget, deliver, type SendAnswer } from './message-checks.js';
+import {
+  checkDailySendLimit,
+  checkMessageTarget,
+  checkSensitiveWords,
+  deliver,
+  type SendAnswer,
+} from './message-checks.js';
 
 /** The body of `POST /cgi-bin/message/wxopen/template/send`; a wrong type is WeChat's 47001. */
 export const templateSendBodySchema = z.object({
@@ -40,6 +46,8 @@ export function sendTemplateMessage(
   const data = body.data ?? {};
   const badField = badTemplateDataField(data);
   if (badField) return fail(WechatErrcode.argumentInvalid, `${badField} invalid`);
+  const clean = checkSensitiveWords(app, data);
+  if (!clean.ok) return clean;
   const withinLimit = checkDailySendLimit(app, 'template');
   if (!withinLimit.ok) return withinLimit;
 

@@ -45,6 +45,8 @@ export interface AppSettings {
   dailySendLimit?: number;
   /** calls per minute to any WeChat endpoint; unlimited when absent */
   perMinuteLimit?: number;
+  /** a message whose data value contains one of these is refused with 45168 */
+  sensitiveWords?: string[];
 }
 
 export interface IssuedToken {
@@ -136,6 +138,8 @@ export class SandboxApp {
   /** the mini-program's original id (`gh_…`), `ToUserName` of its pushes */
   readonly originalId: string;
   readonly pushes: PushOutbox;
+  /** openids with a send call in flight: a second one at the same time is answered 43108 */
+  readonly sendingTo = new Set<string>();
   readonly classic: TokenSlot = {};
   readonly stable: TokenSlot = {};
   /** every token this app ever issued, so that deleting the app forgets them */
@@ -155,6 +159,8 @@ export class SandboxApp {
     sendCalls: { template_send: 0, subscribe_send: 0 } satisfies Record<SendEndpoint, number>,
     /** calls to gettemplate with a token of this app, whatever they answered */
     templateListCalls: 0,
+    /** send calls answered 43108: they came while another send to the same user was in flight */
+    concurrentSends: 0,
   };
 
   constructor(

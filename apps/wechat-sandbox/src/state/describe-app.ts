@@ -12,6 +12,7 @@ export function describeApp(app: SandboxApp) {
     dailyTokenLimit: settings.dailyTokenLimit,
     dailySendLimit: { template: app.dailySendLimit('template'), subscribe: app.dailySendLimit('subscribe') },
     perMinuteLimit: settings.perMinuteLimit ?? null,
+    sensitiveWords: settings.sensitiveWords ?? [],
     now: new Date(now).toISOString(),
     users: app.users.size,
     tokenFetches: {
@@ -24,6 +25,7 @@ export function describeApp(app: SandboxApp) {
     calls: { ...counters.sendCalls },
     /** calls to gettemplate (`/wxaapi/newtmpl/gettemplate`) */
     templateListCalls: counters.templateListCalls,
+    concurrentSends: counters.concurrentSends,
     today: {
       tokenFetches: {
         classic: counters.classicFetches.today(now),

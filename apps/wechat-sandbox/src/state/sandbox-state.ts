@@ -18,6 +18,7 @@ export interface NewAppInput {
   dailyTokenLimit?: number;
   dailySendLimit?: number;
   perMinuteLimit?: number;
+  sensitiveWords?: string[];
 }
 
 /** The details of a template as the control API gives them; none when it gives none of them. */
@@ -71,6 +72,7 @@ export class SandboxState {
       dailyTokenLimit: input.dailyTokenLimit ?? DEFAULT_DAILY_TOKEN_LIMIT,
       dailySendLimit: input.dailySendLimit,
       perMinuteLimit: input.perMinuteLimit,
+      sensitiveWords: input.sensitiveWords,
     };
     const app = new SandboxApp(settings, {
       baseNow: this.baseNow,
