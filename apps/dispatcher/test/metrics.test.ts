@@ -154,9 +154,9 @@ describe('metrics', () => {
     const app = h.app.appId;
     const transactional = { queue: messageQueueName(app), lane: 'transactional', state: 'waiting' };
     const users = [];
-    for (let i = 0; i < 7; i += 1) users.push((await h.userWithFormIds(1)).openid);
-    const [a, b, c, ...broadcastUsers] = users;
-    if (!a || !b || !c) throw new Error('users not made');
+    for (let i = 0; i < 8; i += 1) users.push((await h.userWithFormIds(1)).openid);
+    const [a, b, c, d, ...broadcastUsers] = users;
+    if (!a || !b || !c || !d) throw new Error('users not made');
 
     // no dispatcher yet: three single messages wait in the app's transactional queue
     await h.fault({ endpoint: 'template_send', errcode: 40003, times: 1 });
@@ -184,9 +184,10 @@ describe('metrics', () => {
       sample(text, 'minapush_messages_finished_total', { app, lane: 'transactional', status: 'sent' }),
     ).toBe(1);
 
-    // a reply lost: no errcode; the retry's 41029 proves the first call delivered
+    // a reply lost: no errcode; the retry's 41029 proves the first call delivered. To a user of its
+    // own: which of a, b and c spent their one formId above depends on which call came first
     await h.fault({ endpoint: 'template_send', dropReply: true, times: 1 });
-    const lost = await h.waitUntilFinal(await h.sendTemplate(a), 30_000);
+    const lost = await h.waitUntilFinal(await h.sendTemplate(d), 30_000);
     expect(lost.status).toBe('sent');
     text = await scrape(h);
     expect(sample(text, 'minapush_wechat_answers_total', { app, errcode: 'none' })).toBeGreaterThanOrEqual(1);
