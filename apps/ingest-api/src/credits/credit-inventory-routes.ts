@@ -2,7 +2,7 @@ import { type Database, findAppInventory, findUserCredits } from '@minapush/db';
 import { noControlCharacters } from '@minapush/queues';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
-import { ApiError } from '../http/api-error.js';
+import { requireServedApp } from '../http/served-app.js';
 import { parseRequest } from '../http/validation.js';
 
 export interface CreditInventoryRouteDeps {
@@ -23,16 +23,7 @@ const openidSchema = z.string().min(1).max(128).check(noControlCharacters);
 export function createCreditInventoryRouter(deps: CreditInventoryRouteDeps): Router {
   const now = deps.now ?? (() => new Date());
   const router = Router();
-  const knownApp = (appId: string) => {
-    if (!deps.appIds.includes(appId)) {
-      throw new ApiError(
-        404,
-        'unknown_app',
-        `${appId} is not one of this server's apps (WECHAT_APPS): ${deps.appIds.join(', ')}.`,
-      );
-    }
-    return appId;
-  };
+  const knownApp = (appId: string) => requireServedApp(deps.appIds, appId);
 
   router.get('/v1/apps/:appId/users/:openid/credits', deps.authenticate, async (req, res) => {
     const appId = knownApp(String(req.params.appId));

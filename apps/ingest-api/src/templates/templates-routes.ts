@@ -1,6 +1,7 @@
 import type { RegistrySnapshot, TemplateRegistryService } from '@minapush/templates';
 import { type RequestHandler, Router } from 'express';
 import { ApiError } from '../http/api-error.js';
+import { requireServedApp } from '../http/served-app.js';
 
 export interface TemplatesRouteDeps {
   registry: TemplateRegistryService;
@@ -41,16 +42,7 @@ export function describeTemplates(snapshot: RegistrySnapshot) {
  */
 export function createTemplatesRouter(deps: TemplatesRouteDeps): Router {
   const router = Router();
-  const knownApp = (appId: string) => {
-    if (!deps.appIds.includes(appId)) {
-      throw new ApiError(
-        404,
-        'unknown_app',
-        `${appId} is not one of this server's apps (WECHAT_APPS): ${deps.appIds.join(', ')}.`,
-      );
-    }
-    return appId;
-  };
+  const knownApp = (appId: string) => requireServedApp(deps.appIds, appId);
 
   router.get('/v1/apps/:appId/templates', deps.authenticate, async (req, res) => {
     const appId = knownApp(String(req.params.appId));
