@@ -2,7 +2,7 @@ import { loadConfigOrExit, localUrl } from '@minapush/config';
 import { createDatabase } from '@minapush/db';
 import { createLogger } from '@minapush/logger';
 import { createRedisConnection, redisKeys } from '@minapush/queues';
-import { createTemplateRegistry } from '@minapush/templates';
+import { countTemplateSyncs, createTemplateRegistry } from '@minapush/templates';
 import { createTokenService, logTokenEvent } from '@minapush/tokens';
 import { createWechatClient } from '@minapush/wechat';
 import { loadConfig } from './config.js';
@@ -47,10 +47,7 @@ const templateRegistry = createTemplateRegistry({
   wechat,
   tokens,
   logger,
-  onSync: (outcome) => {
-    metrics.templateSyncs.inc({ app: outcome.appId, outcome: outcome.ok ? 'ok' : outcome.reason });
-    metrics.templateRegistryUnreadable.set({ app: outcome.appId }, outcome.ok ? 0 : 1);
-  },
+  onSync: countTemplateSyncs(metrics),
 });
 collectOnScrape(metrics, { queues, db, appIds });
 

@@ -25,7 +25,7 @@ import {
   type Redis,
   redisKeys,
 } from '@minapush/queues';
-import { createTemplateRegistry } from '@minapush/templates';
+import { countTemplateSyncs, createTemplateRegistry } from '@minapush/templates';
 import { createTokenService } from '@minapush/tokens';
 import { createWechatClient } from '@minapush/wechat';
 import { createSandbox } from '@minapush/wechat-sandbox';
@@ -221,10 +221,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}) {
     wechat,
     tokens,
     logger,
-    onSync: (outcome) => {
-      metrics.templateSyncs.inc({ app: outcome.appId, outcome: outcome.ok ? 'ok' : outcome.reason });
-      metrics.templateRegistryUnreadable.set({ app: outcome.appId }, outcome.ok ? 0 : 1);
-    },
+    onSync: countTemplateSyncs(metrics),
   });
   const startInProcess = () => {
     const worker = connection('worker');

@@ -3,7 +3,7 @@ import type { Database } from '@minapush/db';
 import { type HousekeepingSettings, removedByTable, runHousekeeping } from '@minapush/housekeeping';
 import type { Logger } from '@minapush/logger';
 import { enqueuePushEvent, type Redis, redisKeys } from '@minapush/queues';
-import { createTemplateRegistry, type TemplateSyncOutcome } from '@minapush/templates';
+import { countTemplateSyncs, createTemplateRegistry } from '@minapush/templates';
 import type { TokenService } from '@minapush/tokens';
 import type { WechatClient } from '@minapush/wechat';
 import type { Queue } from 'bullmq';
@@ -117,10 +117,7 @@ export function createServer(deps: ServerDeps): Express {
     logger: deps.logger,
     now: () => now().getTime(),
     ...(deps.templateSyncWindowMs === undefined ? {} : { onDemandWindowMs: deps.templateSyncWindowMs }),
-    onSync: (outcome: TemplateSyncOutcome) => {
-      deps.metrics.templateSyncs.inc({ app: outcome.appId, outcome: outcome.ok ? 'ok' : outcome.reason });
-      deps.metrics.templateRegistryUnreadable.set({ app: outcome.appId }, outcome.ok ? 0 : 1);
-    },
+    onSync: countTemplateSyncs(deps.metrics),
   });
   const isApiKey = createApiKeyCheck(deps.apiKeys);
   const sessionOrApiKey = authenticate({ isApiKey, sessions: deps.sessions, allow: ['session', 'api_key'] });

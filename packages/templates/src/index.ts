@@ -15,3 +15,4 @@ export {
   type TemplateSyncOutcome,
   type TemplateSyncTrigger,
 } from './template-registry.js';
+export { countTemplateSyncs, type TemplateSyncMetrics } from './template-sync-metrics.js';
