@@ -55,16 +55,8 @@ export function settleAnswer(
         errmsg: decision.errmsg,
         ...(decision.delivered ? { sentAt: now, msgid: decision.msgid } : {}),
       };
+    // both call again with the same credit: the message stays `sending` under its lease
     case 'refresh_token':
-      return {
-        messageId,
-        ...attempt,
-        countsAttempt,
-        status: 'sending',
-        credit: 'keep',
-        errcode: decision.attempt.errcode,
-        errmsg: decision.attempt.errmsg,
-      };
     case 'call_again_shortly':
       return {
         messageId,
@@ -73,7 +65,7 @@ export function settleAnswer(
         status: 'sending',
         credit: 'keep',
         errcode: decision.attempt.errcode,
-        errmsg: decision.errmsg,
+        errmsg: decision.attempt.errmsg,
       };
     case 'next_credit':
       return {
